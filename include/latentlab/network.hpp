@@ -1,0 +1,172 @@
+#pragma once
+// Network<Spec, InputShape, Backend, T>: a layer spec made into a trainable model. Owns the
+// flat parameter, gradient and state arrays (every layer holds a slice), and the workspace
+// arena planned once for a maximum batch size. forward/backward then run without
+// allocating. Bad run-time input (batch 0, a batch larger than planned, NaN/Inf, backward
+// before forward) raises latentlab::Error.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <iomanip>
+#include <span>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "latentlab/backend/cpu/cpu.hpp"
+#include "latentlab/core/buffer.hpp"
+#include "latentlab/core/static_check.hpp"
+#include "latentlab/core/tensor.hpp"
+#include "latentlab/core/workspace.hpp"
+#include "latentlab/layers/layer.hpp"
+
+namespace latentlab {
+
+enum class Mode { eval, train };
+
+struct NetworkOptions {
+    std::uint64_t seed = 0;  // initial weights and dropout masks
+};
+
+template <class Spec, ShapeType In, class Backend = Cpu, class T = float>
+class Network {
+    static_assert(checks::input_is_valid<Network, In>());
+
+public:
+    using Root = layer_t<Spec, In, T, Backend>;
+    static_assert(LayerFor<Root, T, Backend>, "the network's root is not a layer: see layers/layer.hpp");
+    using input_shape = In;
+    using output_shape = typename Root::output_shape;
+    using value_type = T;
+    static constexpr std::size_t parameter_count = Root::parameter_count;
+    static constexpr std::size_t state_count = Root::state_count;
+    static constexpr std::size_t flops = Root::flops;  // forward, per image
+
+    explicit Network(NetworkOptions options = {}, Backend backend = {})
+        : options_(options),
+          backend_(std::move(backend)),
+          parameters_(parameter_count),
+          gradients_(parameter_count),
+          state_(state_count) {
+        ParameterCursor<T> cursor(parameters_.data(), gradients_.data(), state_.data());
+        root_.attach(cursor);
+        infos_ = cursor.infos();
+        link_layers(root_);
+        Rng rng(options_.seed, /*stream=*/0);
+        root_.initialize(rng);
+    }
+    // Layers hold pointers into this object (parameter slices, links between layers).
+    Network(const Network&) = delete;
+    Network& operator=(const Network&) = delete;
+
+    // Allocates everything a step needs for batches of up to max_batch images.
+    void plan(std::size_t max_batch) {
+        require(max_batch > 0, "Network::plan: the batch size must be positive");
+        workspace_.plan([&](Arena& arena) {
+            input_ = arena.take<T>(max_batch * In::size);
+            output_ = arena.take<T>(max_batch * output_shape::size);
+            root_.plan(arena, max_batch, backend_);
+        });
+        planned_batch_ = max_batch;
+        last_batch_ = 0;
+    }
+    std::size_t planned_batch() const { return planned_batch_; }
+    std::size_t workspace_bytes() const { return workspace_.bytes(); }
+
+    // Runs the network on x (copied into the workspace, so x may change afterwards). The
+    // returned view stays valid until the next forward or plan.
+    ConstView<T, output_shape> forward(ConstView<T, In> x, Mode mode = Mode::eval) {
+        check_batch(x.batch, "forward");
+        check_finite(x);
+        std::copy_n(x.data, x.size(), input_);
+        last_batch_ = x.batch;
+        last_mode_ = mode;
+        if (mode == Mode::train) ++step_;
+        root_.forward(backend_, pass(), {input_, x.batch}, {output_, x.batch});
+        return {output_, x.batch};
+    }
+
+    // Accumulates parameter gradients for the last forward; writes ∂L/∂x into dx when dx has
+    // data (saliency, gradient checks).
+    void backward(ConstView<T, output_shape> dy, TensorView<T, In> dx = {}) {
+        require(last_batch_ > 0, "Network::backward: call forward first (backward needs its activations)");
+        require(dy.batch == last_batch_, "Network::backward: the output gradient holds ", dy.batch,
+                " images but the last forward ran on ", last_batch_);
+        require(dx.data == nullptr || dx.batch == last_batch_, "Network::backward: dx holds ", dx.batch,
+                " images but the last forward ran on ", last_batch_);
+        root_.backward(backend_, pass(), {input_, last_batch_}, {output_, last_batch_}, dy, dx);
+    }
+
+    void zero_grad() { std::fill(gradients_.begin(), gradients_.end(), T(0)); }
+
+    std::span<T> parameters() { return {parameters_.data(), parameters_.size()}; }
+    std::span<const T> parameters() const { return {parameters_.data(), parameters_.size()}; }
+    std::span<T> gradients() { return {gradients_.data(), gradients_.size()}; }
+    std::span<const T> gradients() const { return {gradients_.data(), gradients_.size()}; }
+    std::span<T> state() { return {state_.data(), state_.size()}; }
+    const std::vector<ParameterInfo>& parameter_infos() const { return infos_; }
+
+    Root& root() { return root_; }
+    Backend& backend() { return backend_; }
+    std::uint64_t step() const { return step_; }
+    void set_step(std::uint64_t step) { step_ = step; }
+
+    // A Keras/torchsummary-like table: layer, output shape, parameters, forward MFLOPs.
+    std::string summary() {
+        std::ostringstream out;
+        out << std::left << std::setw(44) << "Layer" << std::setw(14) << "Output" << std::right << std::setw(10)
+            << "Params" << std::setw(12) << "MFLOP/img" << "\n"
+            << std::string(80, '-') << "\n";
+        visit_layers(root_, [&](auto& layer, int depth) {
+            using L = std::remove_cvref_t<decltype(layer)>;
+            std::ostringstream shape;
+            shape << L::output_shape::dims;
+            out << std::left << std::setw(44) << (std::string(2 * depth, ' ') + L::name()) << std::setw(14)
+                << shape.str() << std::right << std::setw(10) << L::parameter_count << std::setw(12) << std::fixed
+                << std::setprecision(3) << L::flops / 1e6 << "\n";
+        });
+        out << std::string(80, '-') << "\n"
+            << "Input " << In::dims << ", output " << output_shape::dims << "\n"
+            << "Trainable parameters: " << parameter_count << ", non-trainable: " << state_count << "\n"
+            << "Forward: " << flops / 1e6 << " MFLOP per image (training step ~3x)\n";
+        if (planned_batch_ > 0)
+            out << "Workspace: " << workspace_.bytes() / 1048576.0 << " MiB for batches of " << planned_batch_ << "\n";
+        return out.str();
+    }
+
+private:
+    Pass pass() const { return {last_mode_ == Mode::train, options_.seed, step_}; }
+
+    void check_batch(std::size_t batch, const char* call) const {
+        require(planned_batch_ > 0, "Network::", call, ": no workspace yet; call plan(max_batch) first");
+        require(batch > 0, "Network::", call, ": the batch is empty (0 images)");
+        require(batch <= planned_batch_, "Network::", call, ": batch of ", batch,
+                " images is larger than the planned workspace (", planned_batch_, "); call plan(", batch,
+                ") first");
+    }
+    static void check_finite(ConstView<T, In> x) {
+        for (std::size_t i = 0; i < x.size(); ++i)
+            if (!std::isfinite(x.data[i])) {
+                const std::size_t image = i / In::size, rest = i % In::size;
+                const std::size_t row = rest / (In::width * In::channels);
+                const std::size_t col = rest / In::channels % In::width;
+                fail("Network::forward: input value ", x.data[i], " at image ", image, ", row ", row, ", column ",
+                     col, ", channel ", rest % In::channels, " is not finite");
+            }
+    }
+
+    NetworkOptions options_;
+    Backend backend_;
+    AlignedBuffer<T> parameters_, gradients_, state_;
+    std::vector<ParameterInfo> infos_;
+    Root root_;
+    Workspace workspace_;
+    T* input_ = nullptr;
+    T* output_ = nullptr;
+    std::size_t planned_batch_ = 0;
+    std::size_t last_batch_ = 0;
+    Mode last_mode_ = Mode::eval;
+    std::uint64_t step_ = 0;
+};
+
+}  // namespace latentlab
