@@ -44,11 +44,13 @@ struct WindowAxis {
 constexpr WindowAxis window_axis(int in, int kernel, int stride, int dilation, int pad_before, int pad_after) {
     WindowAxis axis{in, 0, kernel, stride, dilation, pad_before, pad_after};
     const int room = in + pad_before + pad_after - axis.span();
-    axis.out = room < 0 ? 0 : room / stride + 1;
+    // A non-positive stride is reported by the layer's options check, not as a division by 0.
+    axis.out = (room < 0 || stride <= 0) ? 0 : room / stride + 1;
     return axis;
 }
 
 constexpr WindowAxis same_axis(int in, int kernel, int stride, int dilation) {
+    if (stride <= 0) return window_axis(in, kernel, stride, dilation, 0, 0);
     const int out = (in + stride - 1) / stride;
     const int total = std::max((out - 1) * stride + (kernel - 1) * dilation + 1 - in, 0);
     return window_axis(in, kernel, stride, dilation, total / 2, total - total / 2);

@@ -139,13 +139,9 @@ private:
     }
 
     static std::string printable(std::string_view text) {
+        while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.remove_suffix(1);
         std::string out;
-        for (char c : text) {
-            if (c == '\n') out += "\\n";
-            else if (static_cast<unsigned char>(c) < 0x20) out += '?';
-            else out += c;
-        }
-        while (!out.empty() && out.back() == ' ') out.pop_back();
+        for (char c : text) out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
         return out;
     }
 

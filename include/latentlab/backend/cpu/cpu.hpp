@@ -80,3 +80,20 @@ inline int threads_for(const Cpu& cpu, std::size_t work_items) {
 using cpu::Cpu;
 
 }  // namespace latentlab
+
+namespace latentlab::cpu {
+
+// Like parallel_for, for a body(begin, end) that returns a partial sum; adds the partial
+// sums into `total` in thread order, so the result does not depend on timing.
+template <class Body>
+void parallel_for_reduce(const Cpu& cpu, std::size_t count, double& total, Body&& body) {
+    constexpr int max_threads = 256;
+    double partial[max_threads] = {};
+    const Cpu capped{std::min(cpu.threads, max_threads)};
+    parallel_for(capped, count, [&](std::size_t begin, std::size_t end, int thread) {
+        partial[thread] = body(begin, end);
+    });
+    for (int t = 0; t < capped.threads; ++t) total += partial[t];
+}
+
+}  // namespace latentlab::cpu
