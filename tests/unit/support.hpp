@@ -53,6 +53,9 @@ struct GradientCheckOptions {
     std::size_t full_limit = 3000;  // check every coordinate up to this many, else random directions
     int directions = 6;
     Mode mode = Mode::eval;
+    // Added to every parameter (uniform in ±jitter) before checking: freshly initialized
+    // biases are exactly 0, which puts ReLUs fed by all-zero windows exactly on their kink.
+    double parameter_jitter = 0.05;
 };
 
 // Checks ∂L/∂x and ∂L/∂θ of a double-precision network against central differences:
@@ -64,6 +67,8 @@ void check_gradients(Net& net, HostTensor<double, typename Net::input_shape>& x,
     static_assert(std::is_same_v<typename Net::value_type, double>, "gradient checks run in double");
     const std::size_t batch = x.batch();
     net.plan(batch);
+    Rng jitter(77);
+    for (auto& p : net.parameters()) p += jitter.uniform(-o.parameter_jitter, o.parameter_jitter);
     auto w = random_tensor<double, Out>(batch, 99);
     const std::uint64_t step = 41;
 
@@ -100,10 +105,17 @@ void check_gradients(Net& net, HostTensor<double, typename Net::input_shape>& x,
         } else {
             Rng rng(1234, n);
             for (int d = 0; d < o.directions; ++d) {
+                // Unit directions, so epsilon is the length of the step: with thousands of
+                // ReLUs and max-pools, a step of epsilon per coordinate would cross kinks.
                 std::vector<double> v(n);
+                double norm = 0;
+                for (auto& vi : v) {
+                    vi = rng.normal();
+                    norm += vi * vi;
+                }
                 double a = 0;
                 for (std::size_t i = 0; i < n; ++i) {
-                    v[i] = rng.normal();
+                    v[i] /= std::sqrt(norm);
                     a += v[i] * analytic[i];
                 }
                 numeric.push_back(derivative_along(v));

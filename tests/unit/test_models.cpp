@@ -45,7 +45,7 @@ TEMPLATE_TEST_CASE("E1 networks: end-to-end gradients along random directions", 
                    models::NN2, models::NN3) {
     Network<TestType, Shape<16, 16, 3>, Cpu, double> net({.seed = 7});
     auto x = random_tensor<double, Shape<16, 16, 3>>(2, 8, 0.0, 1.0);
-    check_gradients(net, x, {.epsilon = 1e-5, .tolerance = 1e-5, .full_limit = 0, .directions = 4});
+    check_gradients(net, x, {.epsilon = 1e-6, .tolerance = 1e-5, .full_limit = 0, .directions = 4});
 }
 
 TEST_CASE("E1 networks: dropout is active in training mode only", "[models]") {

@@ -18,8 +18,8 @@ class AlignedBuffer {
 public:
     AlignedBuffer() = default;
     explicit AlignedBuffer(std::size_t count) : size_(count) {
-        if (count > 0)
-            data_ = static_cast<T*>(::operator new(count * sizeof(T), std::align_val_t{buffer_alignment}));
+        if (count == 0) return;
+        data_ = static_cast<T*>(::operator new(count * sizeof(T), std::align_val_t{buffer_alignment}));
         std::memset(static_cast<void*>(data_), 0, count * sizeof(T));
     }
     AlignedBuffer(const AlignedBuffer& other) : AlignedBuffer(other.size_) {

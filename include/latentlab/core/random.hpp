@@ -11,6 +11,8 @@
 
 namespace latentlab {
 
+__extension__ using uint128 = unsigned __int128;  // GCC/Clang; __extension__ keeps -Wpedantic quiet
+
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11).
 struct Philox4x32 {
     using Counter = std::array<std::uint32_t, 4>;
@@ -77,7 +79,7 @@ public:
         const std::uint64_t threshold = (0 - range) % range;
         for (;;) {
             const std::uint64_t x = next_u64();
-            const unsigned __int128 m = static_cast<unsigned __int128>(x) * range;
+            const uint128 m = static_cast<uint128>(x) * range;
             if (static_cast<std::uint64_t>(m) >= threshold)
                 return low + static_cast<std::int64_t>(m >> 64);
         }

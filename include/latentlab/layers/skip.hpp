@@ -63,7 +63,7 @@ struct SkipConcat {
 
     public:
         using output_shape = Shape<In::height, In::width, In::channels + InnerOut::channels>;
-        static constexpr std::size_t flops = 0;
+        static constexpr std::size_t flops = Base::Inner::flops;
         static std::string name() { return "SkipConcat"; }
 
         void forward(Backend& backend, const Pass& pass, ConstView<T, In> x, TensorView<T, output_shape> y) {
@@ -100,7 +100,7 @@ struct Residual {
 
     public:
         using output_shape = In;
-        static constexpr std::size_t flops = In::size;
+        static constexpr std::size_t flops = Base::Inner::flops + In::size;
         static std::string name() { return "Residual"; }
 
         void forward(Backend& backend, const Pass& pass, ConstView<T, In> x, TensorView<T, output_shape> y) {

@@ -24,7 +24,7 @@ struct Tag {
         using output_shape = typename Inner::output_shape;
         static constexpr std::size_t parameter_count = Inner::parameter_count;
         static constexpr std::size_t state_count = Inner::state_count;
-        static constexpr std::size_t flops = 0;  // counted by the inner layer's row
+        static constexpr std::size_t flops = Inner::flops;
 
         static std::string name() { return "Tag \"" + std::string(Name.view()) + "\""; }
 
