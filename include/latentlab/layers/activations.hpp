@@ -4,6 +4,7 @@
 // output (layers/activation.hpp), so nothing is saved. Where an activation follows a Conv2d,
 // prefer the conv's fused `activation` option: one pass over memory instead of two.
 #include <cstddef>
+#include <sstream>
 #include <string>
 
 #include "latentlab/backend/cpu/activations.hpp"
@@ -32,7 +33,11 @@ struct Activate {
             switch (A.kind) {
                 case Activation::Kind::identity: return "Identity";
                 case Activation::Kind::relu: return "ReLU";
-                case Activation::Kind::leaky_relu: return "LeakyReLU " + std::to_string(A.alpha);
+                case Activation::Kind::leaky_relu: {
+                    std::ostringstream text;
+                    text << "LeakyReLU " << A.alpha;
+                    return text.str();
+                }
                 case Activation::Kind::sigmoid: return "Sigmoid";
                 case Activation::Kind::tanh: return "Tanh";
             }

@@ -76,9 +76,9 @@ struct BatchNorm2d {
             scratch_ = batch_norm_plan<T>(backend, arena, channels, batch);
         }
         void forward(Backend& backend, const Pass& pass, ConstView<T, In> x, TensorView<T, output_shape> y) {
-            require(!pass.training || x.batch * pixels > 1, name(),
-                    ": training needs more than one value per channel to estimate a variance (batch ", x.batch,
-                    " of ", In::dims, " images)");
+            if (pass.training && x.batch * pixels < 2)
+                fail(name(), ": training needs more than one value per channel to estimate a variance (batch ",
+                     x.batch, " of ", In::dims, " images)");
             batch_norm_forward(backend, scratch_, channels, pixels, pass.training, O.epsilon, O.momentum, x.data,
                                gamma_.value, beta_.value, running_mean_, running_var_, y.data, x.batch);
         }

@@ -74,7 +74,7 @@ struct Conv2d {
             if constexpr (Options.bias) std::fill_n(bias_.value, Out, T(0));
         }
         void plan(Arena& arena, std::size_t batch, const Backend& backend) {
-            scratch_ = conv2d_plan<T>(backend, arena, geometry, batch);
+            scratch_ = conv2d_plan<T, geometry>(backend, arena, batch);
         }
         void forward(Backend& backend, const Pass&, ConstView<T, In> x, TensorView<T, output_shape> y) {
             conv2d_forward(backend, scratch_, geometry, Options.activation, x.data, weight_.value, bias_.value, y.data,
@@ -88,7 +88,7 @@ struct Conv2d {
 
     private:
         typename ParameterCursor<T>::Slice weight_{}, bias_{};
-        decltype(conv2d_plan<T>(std::declval<const Backend&>(), std::declval<Arena&>(), geometry, 0)) scratch_{};
+        decltype(conv2d_plan<T, geometry>(std::declval<const Backend&>(), std::declval<Arena&>(), 0)) scratch_{};
     };
 };
 

@@ -14,6 +14,7 @@
 // renumbers the ones after it (their masks change; nothing else does).
 #include <cstddef>
 #include <cstdint>
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -59,7 +60,11 @@ struct Dropout {
         static constexpr float rate = Rate;
         static constexpr std::size_t flops = In::size;
 
-        static std::string name() { return "Dropout " + std::to_string(Rate); }
+        static std::string name() {
+            std::ostringstream text;
+            text << "Dropout " << Rate;
+            return text.str();
+        }
 
         // Numbers this layer among the network's Dropouts (called by link_layers).
         template <class Root>

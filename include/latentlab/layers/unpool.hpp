@@ -130,10 +130,13 @@ struct MaxUnpool2d {
 
     private:
         void check_pool(std::size_t batch) const {
-            require(pool_ != nullptr, name(), ": not linked to its pool (a Network links its layers when it is built)");
-            require(pool_->batch == batch, name(), ": its pool \"", PoolTag.view(), "\" last ran on ", pool_->batch,
-                    " images but the unpool's input holds ", batch,
-                    "; the pool must run before the unpool in the same forward");
+            // fail() rather than require(): name() would build a string on every call.
+            if (pool_ == nullptr)
+                fail(name(), ": not linked to its pool (a Network links its layers when it is built)");
+            if (pool_->batch != batch)
+                fail(name(), ": its pool \"", PoolTag.view(), "\" last ran on ", pool_->batch,
+                     " images but the unpool's input holds ", batch,
+                     "; the pool must run before the unpool in the same forward");
         }
 
         const PoolArgmax* pool_ = nullptr;

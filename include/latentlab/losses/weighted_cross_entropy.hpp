@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include "latentlab/backend/cpu/cpu.hpp"
 #include "latentlab/core/error.hpp"
@@ -21,7 +22,8 @@ struct WeightedCrossEntropy {
 
     // Returns the mean loss and writes ∂loss/∂p into dp.
     template <class T, ShapeType S>
-    double value_and_gradient(const Cpu& cpu, ConstView<T, S> p, ConstView<T, S> target, TensorView<T, S> dp) const {
+    double value_and_gradient(const Cpu& cpu, ConstView<T, S> p, std::type_identity_t<ConstView<T, S>> target,
+                              std::type_identity_t<TensorView<T, S>> dp) const {
         static_assert(S::channels == Classes, "the loss's class count must equal the network's output channels");
         require(p.batch == target.batch && p.batch == dp.batch, "WeightedCrossEntropy: predictions hold ", p.batch,
                 " images, targets ", target.batch, ", gradient ", dp.batch);

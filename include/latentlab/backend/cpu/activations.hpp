@@ -11,7 +11,7 @@ namespace latentlab::cpu {
 
 template <class T>
 void activation_forward(const Cpu& cpu, Activation a, const T* x, T* y, std::size_t image_size, std::size_t batch) {
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         activate(a, x + begin * image_size, y + begin * image_size, (end - begin) * image_size);
     });
 }
@@ -20,7 +20,7 @@ void activation_forward(const Cpu& cpu, Activation a, const T* x, T* y, std::siz
 template <class T>
 void activation_backward(const Cpu& cpu, Activation a, const T* y, const T* dy, T* dx, std::size_t image_size,
                          std::size_t batch) {
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         const std::size_t at = begin * image_size;
         activation_gradient(a, y + at, dy + at, dx + at, (end - begin) * image_size);
     });

@@ -45,7 +45,7 @@ void channel_sums(const Cpu& cpu, const BatchNormScratch<T>& s, int channels, st
     const std::size_t width = 2 * static_cast<std::size_t>(channels);
     const int threads = threads_for(cpu, batch);
     std::fill_n(s.partial, width * static_cast<std::size_t>(threads), 0.0);
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int thread) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int thread) {
         double* sums = s.partial + width * static_cast<std::size_t>(thread);
         for (std::size_t p = begin * pixels; p < end * pixels; ++p) add(p * channels, sums);
     });
@@ -58,7 +58,7 @@ void channel_sums(const Cpu& cpu, const BatchNormScratch<T>& s, int channels, st
 template <class T>
 void normalize(const Cpu& cpu, const BatchNormScratch<T>& s, int channels, std::size_t pixels, const T* x,
                const T* beta, T* y, std::size_t batch) {
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t p = begin * pixels; p < end * pixels; ++p) {
             const T* in = x + p * channels;
             T* out = y + p * channels;
@@ -78,13 +78,13 @@ void batch_norm_forward(const Cpu& cpu, const BatchNormScratch<T>& s, int channe
                         T* running_mean, T* running_var, T* y, std::size_t batch) {
     if (training) {
         const double count = static_cast<double>(batch * pixels);
-        detail::channel_sums(cpu, s, channels, pixels, batch, [&](std::size_t at, double* sums) {
+        detail::channel_sums(cpu, s, channels, pixels, batch, [=](std::size_t at, double* sums) {
             for (int c = 0; c < channels; ++c) sums[c] += static_cast<double>(x[at + c]);
         });
         // The second pass centres on this mean rounded to T; it also sums the deviations, which
         // gives the rounding's correction exactly.
         for (int c = 0; c < channels; ++c) s.mean[c] = static_cast<T>(s.total[c] / count);
-        detail::channel_sums(cpu, s, channels, pixels, batch, [&](std::size_t at, double* sums) {
+        detail::channel_sums(cpu, s, channels, pixels, batch, [=](std::size_t at, double* sums) {
             for (int c = 0; c < channels; ++c) {
                 const double d = static_cast<double>(x[at + c]) - static_cast<double>(s.mean[c]);
                 sums[c] += d;
@@ -119,7 +119,7 @@ void batch_norm_forward(const Cpu& cpu, const BatchNormScratch<T>& s, int channe
 template <class T>
 void batch_norm_backward(const Cpu& cpu, const BatchNormScratch<T>& s, int channels, std::size_t pixels,
                          bool training, const T* x, const T* dy, T* dgamma, T* dbeta, T* dx, std::size_t batch) {
-    detail::channel_sums(cpu, s, channels, pixels, batch, [&](std::size_t at, double* sums) {
+    detail::channel_sums(cpu, s, channels, pixels, batch, [=](std::size_t at, double* sums) {
         for (int c = 0; c < channels; ++c) {
             const double g = static_cast<double>(dy[at + c]);
             sums[c] += g;
@@ -134,7 +134,7 @@ void batch_norm_backward(const Cpu& cpu, const BatchNormScratch<T>& s, int chann
     const double count = static_cast<double>(batch * pixels);
     const double* sum_dy = s.total;
     const double* sum_dy_xhat = s.total + channels;
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t p = begin * pixels; p < end * pixels; ++p) {
             const std::size_t at = p * channels;
             if (training) {

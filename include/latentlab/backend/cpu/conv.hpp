@@ -1,5 +1,8 @@
 #pragma once
 // CPU kernels of Conv2d (and, through the same im2col/col2im pair, ConvTranspose2d).
+// A Conv2d layer plans with its compile-time geometry (conv2d_plan<T, geometry>, at the
+// end): stride-1 undilated convolutions run the direct kernels of conv_direct.hpp, the
+// others (and pointwise steps planned at run time) im2col + GEMM, below.
 // NHWC input, weights [KH, KW, Cin, Cout] = a row-major (KH·KW·Cin)×Cout matrix, so one
 // chunk of images is one GEMM: Y[pixels, Cout] = col[pixels, KH·KW·Cin] · W. Pointwise
 // convolutions skip im2col (the NHWC input already is the col matrix). Each thread owns its
@@ -7,6 +10,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "latentlab/backend/cpu/conv_direct.hpp"
 #include "latentlab/backend/cpu/cpu.hpp"
 #include "latentlab/backend/cpu/elementwise.hpp"
 #include "latentlab/backend/cpu/gemm.hpp"
@@ -169,6 +173,16 @@ void conv2d_backward(const Cpu& cpu, const ConvScratch<T>& s, const Window2d& g,
         if (db)
             for (std::ptrdiff_t c = 0; c < cout; ++c) db[c] += partial[depth * cout + c];
     }
+}
+
+// The scratch of a convolution known at compile time; its type picks the kernels that
+// conv2d_forward and conv2d_backward run.
+template <class T, Window2d G>
+auto conv2d_plan(const Cpu& cpu, Arena& arena, std::size_t batch) {
+    if constexpr (direct_conv_applies(G))
+        return conv2d_direct_plan<T, G.rows.kernel, G.in_channels, G.out_channels>(cpu, arena, G, batch);
+    else
+        return conv2d_plan<T>(cpu, arena, G, batch);
 }
 
 }  // namespace latentlab::cpu

@@ -25,13 +25,14 @@ constexpr Span real_span(const WindowAxis& axis, int o) {
 }
 
 // y = max over each window; argmax[o] = the index (y·W + x)·C + c of that maximum inside its
-// image. Ties keep the first maximum in row-major window order; a NaN wins (and propagates).
+// image. Ties keep the first maximum in row-major window order; a NaN wins (and propagates),
+// as in PyTorch.
 template <class T>
 void max_pool_forward(const Cpu& cpu, const Window2d& g, const T* x, T* y, std::int32_t* argmax,
                       std::size_t batch) {
     const int channels = g.in_channels;
     const std::size_t in_size = g.in().size(), out_size = g.out().size();
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             const T* image = x + n * in_size;
             T* out = y + n * out_size;
@@ -40,24 +41,23 @@ void max_pool_forward(const Cpu& cpu, const Window2d& g, const T* x, T* y, std::
                 const Span rows = real_span(g.rows, oy);
                 for (int ox = 0; ox < g.cols.out; ++ox, out += channels, index += channels) {
                     const Span cols = real_span(g.cols, ox);
-                    bool first = true;
+                    // The first real pixel starts the running maximum; the others replace it where
+                    // they are larger or NaN (branch-free, so the channel loop vectorizes).
+                    const int first = (rows.begin * g.cols.in + cols.begin) * channels;
+                    for (int c = 0; c < channels; ++c) {
+                        out[c] = image[first + c];
+                        index[c] = first + c;
+                    }
                     for (int iy = rows.begin; iy < rows.end; ++iy)
-                        for (int ix = cols.begin; ix < cols.end; ++ix) {
+                        for (int ix = iy == rows.begin ? cols.begin + 1 : cols.begin; ix < cols.end; ++ix) {
                             const int base = (iy * g.cols.in + ix) * channels;
                             const T* pixel = image + base;
-                            if (first) {
-                                for (int c = 0; c < channels; ++c) {
-                                    out[c] = pixel[c];
-                                    index[c] = base + c;
-                                }
-                                first = false;
-                                continue;
+                            for (int c = 0; c < channels; ++c) {
+                                const T v = pixel[c];
+                                const bool take = v > out[c] || v != v;
+                                out[c] = take ? v : out[c];
+                                index[c] = take ? base + c : index[c];
                             }
-                            for (int c = 0; c < channels; ++c)
-                                if (pixel[c] > out[c] || (std::isnan(pixel[c]) && !std::isnan(out[c]))) {
-                                    out[c] = pixel[c];
-                                    index[c] = base + c;
-                                }
                         }
                 }
             }
@@ -70,7 +70,7 @@ template <class T>
 void max_pool_backward(const Cpu& cpu, const Window2d& g, const T* dy, const std::int32_t* argmax, T* dx,
                        std::size_t batch) {
     const std::size_t in_size = g.in().size(), out_size = g.out().size();
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             T* image = dx + n * in_size;
             std::fill_n(image, in_size, T(0));
@@ -86,7 +86,7 @@ template <class T>
 void avg_pool_forward(const Cpu& cpu, const Window2d& g, const T* x, T* y, std::size_t batch) {
     const int channels = g.in_channels;
     const std::size_t in_size = g.in().size(), out_size = g.out().size();
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             const T* image = x + n * in_size;
             T* out = y + n * out_size;
@@ -113,7 +113,7 @@ template <class T>
 void avg_pool_backward(const Cpu& cpu, const Window2d& g, const T* dy, T* dx, std::size_t batch) {
     const int channels = g.in_channels;
     const std::size_t in_size = g.in().size(), out_size = g.out().size();
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             T* image = dx + n * in_size;
             std::fill_n(image, in_size, T(0));
@@ -139,7 +139,7 @@ void avg_pool_backward(const Cpu& cpu, const Window2d& g, const T* dy, T* dx, st
 template <class T>
 void global_avg_pool_forward(const Cpu& cpu, const T* x, T* y, std::size_t pixels, int channels,
                              std::size_t batch) {
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             const T* image = x + n * pixels * channels;
             for (int c = 0; c < channels; ++c) {
@@ -155,7 +155,7 @@ template <class T>
 void global_avg_pool_backward(const Cpu& cpu, const T* dy, T* dx, std::size_t pixels, int channels,
                               std::size_t batch) {
     const T scale = T(1) / static_cast<T>(pixels);
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             const T* grad = dy + n * channels;
             T* image = dx + n * pixels * channels;

@@ -11,7 +11,7 @@ namespace latentlab::cpu {
 
 template <class T>
 void softmax_forward(const Cpu& cpu, const T* x, T* y, std::size_t pixels, int channels, std::size_t batch) {
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t p = begin * pixels; p < end * pixels; ++p) {
             const T* in = x + p * channels;
             T* out = y + p * channels;
@@ -27,7 +27,7 @@ void softmax_forward(const Cpu& cpu, const T* x, T* y, std::size_t pixels, int c
 template <class T>
 void softmax_backward(const Cpu& cpu, const T* y, const T* dy, T* dx, std::size_t pixels, int channels,
                       std::size_t batch) {
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t p = begin * pixels; p < end * pixels; ++p) {
             const T* out = y + p * channels;
             const T* grad = dy + p * channels;

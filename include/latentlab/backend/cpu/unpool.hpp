@@ -15,7 +15,7 @@ namespace latentlab::cpu {
 template <class T>
 void max_unpool_forward(const Cpu& cpu, const T* x, const std::int32_t* argmax, T* y, std::size_t in_size,
                         std::size_t out_size, std::size_t batch) {
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             T* image = y + n * out_size;
             std::fill_n(image, out_size, T(0));
@@ -30,7 +30,7 @@ void max_unpool_forward(const Cpu& cpu, const T* x, const std::int32_t* argmax, 
 template <class T>
 void max_unpool_backward(const Cpu& cpu, const T* dy, const std::int32_t* argmax, T* dx, std::size_t in_size,
                          std::size_t out_size, std::size_t batch) {
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             const T* grad = dy + n * out_size;
             const std::int32_t* index = argmax + n * in_size;

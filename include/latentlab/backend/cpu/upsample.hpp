@@ -27,7 +27,7 @@ template <class T>
 void upsample_nearest_forward(const Cpu& cpu, Dims in, int factor, const T* x, T* y, std::size_t batch) {
     const int width = in.width * factor, channels = in.channels;
     const std::size_t in_size = in.size(), out_size = in_size * factor * factor;
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             const T* image = x + n * in_size;
             T* out = y + n * out_size;
@@ -45,7 +45,7 @@ template <class T>
 void upsample_nearest_backward(const Cpu& cpu, Dims in, int factor, const T* dy, T* dx, std::size_t batch) {
     const int width = in.width * factor, channels = in.channels;
     const std::size_t in_size = in.size(), out_size = in_size * factor * factor;
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             T* image = dx + n * in_size;
             std::fill_n(image, in_size, T(0));
@@ -65,10 +65,10 @@ template <class T>
 void upsample_bilinear_forward(const Cpu& cpu, Dims in, int factor, const T* x, T* y, std::size_t batch) {
     const int channels = in.channels;
     const std::size_t in_size = in.size(), out_size = in_size * factor * factor;
-    const auto at = [&](const T* image, int row, int col) {
+    const auto at = [=](const T* image, int row, int col) {
         return image + (static_cast<std::size_t>(row) * in.width + col) * channels;
     };
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             const T* image = x + n * in_size;
             T* out = y + n * out_size;
@@ -93,10 +93,10 @@ template <class T>
 void upsample_bilinear_backward(const Cpu& cpu, Dims in, int factor, const T* dy, T* dx, std::size_t batch) {
     const int channels = in.channels;
     const std::size_t in_size = in.size(), out_size = in_size * factor * factor;
-    const auto at = [&](T* image, int row, int col) {
+    const auto at = [=](T* image, int row, int col) {
         return image + (static_cast<std::size_t>(row) * in.width + col) * channels;
     };
-    parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
         for (std::size_t n = begin; n < end; ++n) {
             T* image = dx + n * in_size;
             std::fill_n(image, in_size, T(0));
