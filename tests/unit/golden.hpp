@@ -67,8 +67,14 @@ inline std::string last_part(const std::string& name) {
 // Relative errors measured by check_golden, by array name ("y", "dx", "dweight", ...).
 using GoldenErrors = std::map<std::string, double>;
 
+// How a case names its parameter files: after the last part of the parameter's name
+// ("weight", gradient "dweight"; the layer cases) or by position ("param_07", gradient
+// "grad_07"; the whole-network cases, whose parameter names are long paths).
+enum class ParameterFiles { by_name, by_index };
+
 template <class Net>
-GoldenErrors check_golden(Net& net, const std::string& case_name, double tolerance) {
+GoldenErrors check_golden(Net& net, const std::string& case_name, double tolerance,
+                          ParameterFiles naming = ParameterFiles::by_name) {
     using T = typename Net::value_type;
     using In = typename Net::input_shape;
     using Out = typename Net::output_shape;
@@ -87,8 +93,13 @@ GoldenErrors check_golden(Net& net, const std::string& case_name, double toleran
     // Parameters: each from the file named by the last part of its name.
     std::set<std::string> used{"x", "y", "dy", "dx"};
     std::map<std::string, const ParameterInfo*> by_file;
-    for (const auto& info : net.parameter_infos()) {
-        const std::string file = gd::last_part(info.name);
+    std::map<std::string, std::string> gradient_file;
+    for (std::size_t index = 0; index < net.parameter_infos().size(); ++index) {
+        const auto& info = net.parameter_infos()[index];
+        std::string number = std::to_string(index);
+        if (number.size() < 2) number.insert(number.begin(), '0');
+        const std::string file = naming == ParameterFiles::by_name ? gd::last_part(info.name) : "param_" + number;
+        gradient_file[file] = naming == ParameterFiles::by_name ? "d" + file : "grad_" + number;
         INFO("parameter " << info.name);
         REQUIRE(by_file.count(file) == 0);  // two parameters would read the same file
         by_file[file] = &info;
@@ -96,7 +107,7 @@ GoldenErrors check_golden(Net& net, const std::string& case_name, double toleran
         T* target = (info.trainable ? net.parameters().data() : net.state().data()) + info.offset;
         std::copy(value.begin(), value.end(), target);
         used.insert(file);
-        if (info.trainable) used.insert("d" + file);
+        if (info.trainable) used.insert(gradient_file[file]);
     }
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         INFO("file " << entry.path().filename().string() << " matches no array the network has");
@@ -125,7 +136,8 @@ GoldenErrors check_golden(Net& net, const std::string& case_name, double toleran
     compare("dx", dx.data(), gd::load<T>(dir, "dx", gd::batch_shape<In>(batch)));
     for (const auto& [file, info] : by_file)
         if (info->trainable)
-            compare("d" + file, net.gradients().data() + info->offset, gd::load<T>(dir, "d" + file, info->shape));
+            compare(gradient_file[file], net.gradients().data() + info->offset,
+                    gd::load<T>(dir, gradient_file[file], info->shape));
     if (std::getenv("LATENTLAB_PRINT_GOLDEN_ERRORS")) {  // one line per case, for reports
         std::printf("golden %-30s %-6s", case_name.c_str(), sizeof(T) == 4 ? "float" : "double");
         for (const auto& [what, error] : errors) std::printf("  %s %.1e", what.c_str(), error);
@@ -145,30 +157,6 @@ void check_golden_both(const std::string& case_name) {
         Network<Spec, In, Cpu, double> net;
         check_golden(net, case_name, golden_tolerance<double>());
     }
-}
-
-// Batch-parallel kernels reduce per-thread partial gradients: one thread and several must
-// agree (to rounding) on outputs, input gradients and parameter gradients.
-template <class Spec, ShapeType In>
-void check_thread_independence(std::size_t batch = 5) {
-    using Net = Network<Spec, In, Cpu, double>;
-    using Out = typename Net::output_shape;
-    Net one({.seed = 11}, Cpu{.threads = 1});
-    Net two({.seed = 11}, Cpu{.threads = 2});
-    auto x = random_tensor<double, In>(batch, 12);
-    auto dy = random_tensor<double, Out>(batch, 13);
-    HostTensor<double, In> dx_one(batch), dx_two(batch);
-    one.plan(batch);
-    two.plan(batch);
-    const auto y_one = one.forward(x.view(), Mode::train);
-    const auto y_two = two.forward(x.view(), Mode::train);
-    CHECK(relative_error(y_two.data, y_one.data, y_one.size()) <= 1e-14);
-    one.zero_grad();
-    two.zero_grad();
-    one.backward(dy.view(), dx_one.view());
-    two.backward(dy.view(), dx_two.view());
-    CHECK(relative_error(dx_two.data(), dx_one.data(), dx_one.size()) <= 1e-14);
-    CHECK(relative_error(two.gradients().data(), one.gradients().data(), one.gradients().size()) <= 1e-14);
 }
 
 }  // namespace latentlab::testing

@@ -130,4 +130,28 @@ void check_gradients(Net& net, HostTensor<double, typename Net::input_shape>& x,
         check(net.parameters().data(), net.parameters().size(), dtheta.data(), "parameter gradient");
 }
 
+// Batch-parallel kernels reduce per-thread partial gradients: one thread and several must
+// agree (to rounding) on outputs, input gradients and parameter gradients.
+template <class Spec, ShapeType In>
+void check_thread_independence(std::size_t batch = 5) {
+    using Net = Network<Spec, In, Cpu, double>;
+    using Out = typename Net::output_shape;
+    Net one({.seed = 11}, Cpu{.threads = 1});
+    Net two({.seed = 11}, Cpu{.threads = 2});
+    auto x = random_tensor<double, In>(batch, 12);
+    auto dy = random_tensor<double, Out>(batch, 13);
+    HostTensor<double, In> dx_one(batch), dx_two(batch);
+    one.plan(batch);
+    two.plan(batch);
+    const auto y_one = one.forward(x.view(), Mode::train);
+    const auto y_two = two.forward(x.view(), Mode::train);
+    CHECK(relative_error(y_two.data, y_one.data, y_one.size()) <= 1e-14);
+    one.zero_grad();
+    two.zero_grad();
+    one.backward(dy.view(), dx_one.view());
+    two.backward(dy.view(), dx_two.view());
+    CHECK(relative_error(dx_two.data(), dx_one.data(), dx_one.size()) <= 1e-14);
+    CHECK(relative_error(two.gradients().data(), one.gradients().data(), one.gradients().size()) <= 1e-14);
+}
+
 }  // namespace latentlab::testing

@@ -12,8 +12,8 @@ constexpr ConvOptions s2_dilated_valid{
     .stride = 2, .dilation = 2, .padding = Padding::valid(), .activation = Activation::sigmoid()};
 constexpr ConvOptions s2_explicit{.stride = 2, .padding = Padding::explicit_(1, 2, 0, 1), .bias = false};
 constexpr ConvOptions s3_same{.stride = 3};
-// Rows and columns between the kernel's footprints hold the bias alone: at bias 0 a ReLU
-// would sit on its kink there, so this configuration uses tanh.
+// Rows and columns between the kernel's footprints hold the bias alone; tanh keeps the
+// check away from a ReLU's kink there.
 constexpr ConvOptions s3_valid_tanh{.stride = 3, .padding = Padding::valid(), .activation = Activation::tanh()};
 constexpr ConvOptions relu{.activation = Activation::relu()};
 

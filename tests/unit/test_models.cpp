@@ -1,6 +1,6 @@
 #include <latentlab/models/models.hpp>
 
-#include "support.hpp"
+#include "golden.hpp"
 
 using namespace latentlab;
 using namespace latentlab::testing;
@@ -58,4 +58,21 @@ TEST_CASE("E1 networks: dropout is active in training mode only", "[models]") {
     const auto train = copy(net.forward(x.view(), Mode::train));
     CHECK(eval1 == eval2);
     CHECK(eval1 != train);
+}
+
+TEMPLATE_TEST_CASE("E1 networks match PyTorch (forward, input and parameter gradients)", "[models][golden]", float,
+                   double) {
+    const double tolerance = golden_tolerance<TestType>();
+    SECTION("NN1") {
+        Network<models::NN1, Shape<16, 16, 3>, Cpu, TestType> net;
+        check_golden(net, "nn1", tolerance, ParameterFiles::by_index);
+    }
+    SECTION("NN2") {
+        Network<models::NN2, Shape<16, 16, 3>, Cpu, TestType> net;
+        check_golden(net, "nn2", tolerance, ParameterFiles::by_index);
+    }
+    SECTION("NN3") {
+        Network<models::NN3, Shape<16, 16, 3>, Cpu, TestType> net;
+        check_golden(net, "nn3", tolerance, ParameterFiles::by_index);
+    }
 }

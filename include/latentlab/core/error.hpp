@@ -22,7 +22,9 @@ template <class... Parts>
     throw Error(message.str());
 }
 
-// Checks a run-time requirement; the message parts are only formatted when it fails.
+// Checks a run-time requirement; the message parts are only formatted when it fails (but
+// they are evaluated as arguments: inside forward/backward pass only literals and numbers,
+// never a std::string built on the spot, or the check allocates).
 template <class... Parts>
 void require(bool condition, Parts&&... parts) {
     if (!condition) fail(std::forward<Parts>(parts)...);

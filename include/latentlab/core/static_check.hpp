@@ -15,6 +15,14 @@ constexpr bool window_fits_input() {
     return true;
 }
 
+template <class Layer, class Input, class Output>
+constexpr bool crop_fits_output() {
+    static_assert(Output::height > 0 && Output::width > 0,
+                  "the transposed convolution's explicit padding crops away its whole output: use smaller "
+                  "padding, 'same' or 'valid'");
+    return true;
+}
+
 template <class Layer, class Input>
 constexpr bool input_is_flat() {
     static_assert(Input::height == 1 && Input::width == 1,
@@ -41,8 +49,8 @@ constexpr bool branch_keeps_shape() {
 template <class Layer, class Input>
 constexpr bool input_divisible_by_factor() {
     static_assert(Layer::template divides<Input>,
-                  "the input's height and width must be multiples of the layer's stride, so that no row or "
-                  "column is silently dropped");
+                  "no input row or column may be left outside every window of the layer: choose a size that "
+                  "its kernel and stride cover exactly, use 'same' padding, or allow drop_remainder");
     return true;
 }
 

@@ -9,17 +9,17 @@ namespace latentlab {
 struct Activation {
     enum class Kind { identity, relu, leaky_relu, sigmoid, tanh };
     Kind kind = Kind::identity;
-    float alpha = 0.0f;  // negative slope of leaky_relu
+    double alpha = 0.0;  // negative slope of leaky_relu (double: exact in double-precision checks)
 
     static constexpr Activation identity() { return {}; }
-    static constexpr Activation relu() { return {Kind::relu, 0.0f}; }
-    static constexpr Activation leaky_relu(float alpha) { return {Kind::leaky_relu, alpha}; }
-    static constexpr Activation sigmoid() { return {Kind::sigmoid, 0.0f}; }
-    static constexpr Activation tanh() { return {Kind::tanh, 0.0f}; }
+    static constexpr Activation relu() { return {Kind::relu, 0.0}; }
+    static constexpr Activation leaky_relu(double alpha) { return {Kind::leaky_relu, alpha}; }
+    static constexpr Activation sigmoid() { return {Kind::sigmoid, 0.0}; }
+    static constexpr Activation tanh() { return {Kind::tanh, 0.0}; }
 
     constexpr bool is_identity() const { return kind == Kind::identity; }
     // leaky_relu's derivative is read off the sign of y, which needs a positive slope.
-    constexpr bool valid() const { return kind != Kind::leaky_relu || (alpha > 0.0f && alpha < 1.0f); }
+    constexpr bool valid() const { return kind != Kind::leaky_relu || (alpha > 0.0 && alpha < 1.0); }
 
     std::string name() const {
         switch (kind) {

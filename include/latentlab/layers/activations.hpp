@@ -56,7 +56,7 @@ struct Activate {
 };
 
 using ReLU = Activate<Activation::relu()>;
-template <float Alpha = 0.01f>
+template <double Alpha = 0.01>
 using LeakyReLU = Activate<Activation::leaky_relu(Alpha)>;
 using Sigmoid = Activate<Activation::sigmoid()>;
 using Tanh = Activate<Activation::tanh()>;

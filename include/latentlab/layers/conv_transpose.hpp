@@ -24,18 +24,6 @@
 
 namespace latentlab {
 
-namespace checks {
-
-template <class Layer, class Input, class Output>
-constexpr bool crop_fits_output() {
-    static_assert(Output::height > 0 && Output::width > 0,
-                  "the transposed convolution's explicit padding crops away its whole output: use smaller "
-                  "padding, 'same' or 'valid'");
-    return true;
-}
-
-}  // namespace checks
-
 template <int Out, int K, ConvOptions Options = ConvOptions{}>
 struct ConvTranspose2d {
     static constexpr bool options_valid = Out > 0 && K > 0 && Options.valid();

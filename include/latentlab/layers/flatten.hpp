@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string>
 
-#include "latentlab/backend/cpu/dense.hpp"
+#include "latentlab/backend/cpu/elementwise.hpp"
 #include "latentlab/layers/layer.hpp"
 
 namespace latentlab {

@@ -13,31 +13,15 @@
 #include "latentlab/core/static_check.hpp"
 #include "latentlab/core/window.hpp"
 #include "latentlab/layers/activation.hpp"
+#include "latentlab/layers/conv.hpp"
 #include "latentlab/layers/init.hpp"
 #include "latentlab/layers/layer.hpp"
 
 namespace latentlab {
 
-struct SeparableOptions {
-    int stride = 1;
-    int dilation = 1;
-    Padding padding = Padding::same();
-    bool bias = true;
-    Activation activation = Activation::identity();
-    Init init = Init::glorot_uniform;  // of both kernels, as Keras' two initializer defaults
-
-    constexpr bool valid() const {
-        return stride > 0 && dilation > 0 && activation.valid() && padding.top >= 0 && padding.bottom >= 0 &&
-               padding.left >= 0 && padding.right >= 0;
-    }
-    std::string describe() const {
-        std::string text = padding.name();
-        if (stride != 1) text += " stride " + std::to_string(stride);
-        if (dilation != 1) text += " dilation " + std::to_string(dilation);
-        if (!activation.is_identity()) text += " " + activation.name();
-        return text;
-    }
-};
+// The same options as Conv2d (stride, dilation, padding of the depthwise step; bias and
+// activation of the pointwise step; init of both kernels, as Keras' two initializer defaults).
+using SeparableOptions = ConvOptions;
 
 template <int Out, int K, SeparableOptions Options = SeparableOptions{}>
 struct SeparableConv2d {

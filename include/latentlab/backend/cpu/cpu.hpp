@@ -39,9 +39,12 @@ void parallel_for(const Cpu& cpu, std::size_t count, Body&& body) {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
     {
+        // OpenMP may grant fewer threads than asked (inside another parallel region, with
+        // nesting off, it grants one): split by the team actually running.
+        const auto team = static_cast<std::size_t>(omp_get_num_threads());
         const int thread = omp_get_thread_num();
-        const std::size_t begin = count * static_cast<std::size_t>(thread) / static_cast<std::size_t>(threads);
-        const std::size_t end = count * static_cast<std::size_t>(thread + 1) / static_cast<std::size_t>(threads);
+        const std::size_t begin = count * static_cast<std::size_t>(thread) / team;
+        const std::size_t end = count * static_cast<std::size_t>(thread + 1) / team;
         if (begin < end) body(begin, end, thread);
     }
 #else

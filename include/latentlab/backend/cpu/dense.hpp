@@ -61,10 +61,4 @@ void dense_backward(const Cpu&, const DenseScratch<T>& s, std::size_t in, std::s
     if (dx) gemm<T>({n, d, o}, Transpose::no, dz, o, Transpose::yes, w, o, dx, d, T(1), false, s.gemm);
 }
 
-// to[0, n) = from[0, n): Flatten's forward and backward (NHWC is already flat in memory).
-template <class T>
-void copy_values(const Cpu&, const T* from, std::size_t n, T* to) {
-    std::copy_n(from, n, to);
-}
-
 }  // namespace latentlab::cpu

@@ -1,12 +1,20 @@
 #pragma once
 // Pointwise CPU kernels: activations forward and backward. The switch on the activation kind
 // sits outside the loops so each loop is a plain vectorizable one.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
+#include "latentlab/backend/cpu/cpu.hpp"
 #include "latentlab/layers/activation.hpp"
 
 namespace latentlab::cpu {
+
+// to[0, n) = from[0, n): Flatten's forward and backward (NHWC is already flat in memory).
+template <class T>
+void copy_values(const Cpu&, const T* from, std::size_t n, T* to) {
+    std::copy_n(from, n, to);
+}
 
 template <class T>
 void activate(Activation a, const T* z, T* y, std::size_t n) {
