@@ -1,7 +1,7 @@
 // The direct Conv2d kernels (backend/cpu/conv_direct.hpp) against the im2col + GEMM path
 // on the same data: forward, dx, dW, db, for every kernel size and channel count the
-// layers specialise, on odd image sizes. Both paths are called at kernel level, with a
-// geometry planned at compile time (direct) and at run time (im2col).
+// layers specialise, on odd image sizes. Both paths are called at kernel level, whichever
+// of them a Conv2d layer with this geometry would pick.
 #include "support.hpp"
 
 using namespace latentlab;
@@ -24,7 +24,7 @@ void compare_with_im2col(Activation act, bool bias = true, bool input_gradient =
     cpu::DirectConvScratch<T, K, Cin, Cout> direct;
     cpu::ConvScratch<T> im2col;
     workspace.plan([&](Arena& arena) {
-        direct = cpu::conv2d_plan<T, g>(cpu, arena, batch);
+        direct = cpu::conv2d_direct_plan<T, K, Cin, Cout>(cpu, arena, g, batch);
         im2col = cpu::conv2d_plan<T>(cpu, arena, g, batch);
     });
 

@@ -73,6 +73,8 @@ struct Conv2d {
                                std::size_t(K) * K * Out);
             if constexpr (Options.bias) std::fill_n(bias_.value, Out, T(0));
         }
+        // The geometry goes as a template argument: the backend picks and specialises its
+        // kernels on it (on the CPU, direct kernels on K, Cin, Out for stride 1).
         void plan(Arena& arena, std::size_t batch, const Backend& backend) {
             scratch_ = conv2d_plan<T, geometry>(backend, arena, batch);
         }

@@ -1,8 +1,8 @@
 #pragma once
 // CPU kernels of Conv2d (and, through the same im2col/col2im pair, ConvTranspose2d).
 // A Conv2d layer plans with its compile-time geometry (conv2d_plan<T, geometry>, at the
-// end): stride-1 undilated convolutions run the direct kernels of conv_direct.hpp, the
-// others (and pointwise steps planned at run time) im2col + GEMM, below.
+// end): stride-1 undilated convolutions run the direct kernels of conv_direct.hpp (but
+// for tiny images), the others (and pointwise steps planned at run time) im2col + GEMM.
 // NHWC input, weights [KH, KW, Cin, Cout] = a row-major (KH·KW·Cin)×Cout matrix, so one
 // chunk of images is one GEMM: Y[pixels, Cout] = col[pixels, KH·KW·Cin] · W. Pointwise
 // convolutions skip im2col (the NHWC input already is the col matrix). Each thread owns its
@@ -179,7 +179,7 @@ void conv2d_backward(const Cpu& cpu, const ConvScratch<T>& s, const Window2d& g,
 // conv2d_forward and conv2d_backward run.
 template <class T, Window2d G>
 auto conv2d_plan(const Cpu& cpu, Arena& arena, std::size_t batch) {
-    if constexpr (direct_conv_applies(G))
+    if constexpr (direct_conv_preferred(G))
         return conv2d_direct_plan<T, G.rows.kernel, G.in_channels, G.out_channels>(cpu, arena, G, batch);
     else
         return conv2d_plan<T>(cpu, arena, G, batch);

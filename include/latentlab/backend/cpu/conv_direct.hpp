@@ -52,6 +52,14 @@
 #pragma GCC diagnostic ignored "-Wignored-attributes"
 #endif
 
+// Makes the compiler load a packet once into a register rather than fold the load into
+// each FMA that uses it ("v": any vector register, xmm16–31 included with AVX-512).
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define LATENTLAB_KEEP_IN_REGISTER(x) __asm__("" : "+v"(x))
+#else
+#define LATENTLAB_KEEP_IN_REGISTER(x) EIGEN_OPTIMIZATION_BARRIER(x)
+#endif
+
 namespace latentlab::cpu {
 
 // Whether the direct kernels compute this convolution: stride 1, no dilation, a square
@@ -61,6 +69,13 @@ constexpr bool direct_conv_applies(const Window2d& g) {
         return a.stride == 1 && a.dilation == 1 && a.pad_before < a.kernel && a.pad_after < a.kernel && a.out > 0;
     };
     return g.rows.kernel == g.cols.kernel && axis_ok(g.rows) && axis_ok(g.cols);
+}
+
+// Whether they are also the faster choice: on the flat grid (below) a fraction
+// (K − 1)/(Wout + K − 1) of the positions is computed and dropped; past a quarter (3×3 on
+// 4×4 images) one GEMM over a chunk of images wins (measured: 32→64 and 64→128 at 4×4).
+constexpr bool direct_conv_preferred(const Window2d& g) {
+    return direct_conv_applies(g) && 4 * (g.cols.kernel - 1) <= g.cols.out + g.cols.kernel - 1;
 }
 
 namespace direct {
@@ -170,12 +185,11 @@ EIGEN_ALWAYS_INLINE Packet activated(Activation act, Packet z) {
     using Scalar = typename ei::unpacket_traits<Packet>::type;
     constexpr int n = ei::unpacket_traits<Packet>::size;
     using Kind = Activation::Kind;
-    switch (act.kind) {
+    const Packet zero = ei::pset1<Packet>(Scalar(0));
+    switch (act.kind) {  // as activate(): z > 0 ? z : 0 (NaN → 0), z > 0 ? z : αz
         case Kind::identity: return z;
-        case Kind::relu: return ei::pmax(z, ei::pset1<Packet>(Scalar(0)));
-        case Kind::leaky_relu:
-            return ei::pselect(ei::pcmp_lt(ei::pset1<Packet>(Scalar(0)), z), z,
-                               ei::pmul(ei::pset1<Packet>(Scalar(act.alpha)), z));
+        case Kind::relu: return ei::pselect(ei::pcmp_lt(zero, z), z, zero);
+        case Kind::leaky_relu: return ei::pselect(ei::pcmp_lt(zero, z), z, ei::pmul(ei::pset1<Packet>(Scalar(act.alpha)), z));
         case Kind::sigmoid:
         case Kind::tanh: {
             Scalar lanes[n];
@@ -186,7 +200,6 @@ EIGEN_ALWAYS_INLINE Packet activated(Activation act, Packet z) {
     }
     return z;
 }
-
 
 // Stores the first `lanes` channels of v (all of them when lanes ≥ the packet size).
 template <class Packet, class T>
@@ -211,9 +224,24 @@ struct GridOutput {
     Activation act;
 };
 
+// Stores the positions of a packet of R positions one by one, those inside the output
+// only, and moves (oy, ox) past them. Not inlined: it is the rare path, and a call that
+// takes the packet by value keeps conv_block's accumulators in registers.
+template <class L, class Packet, class T>
+EIGEN_DONT_INLINE void store_positions(Packet z, int& oy, int& ox, int row, const GridOutput<T>& out) {
+    T lanes[L::width];
+    ei::pstoreu(lanes, z);
+    for (int r = 0; r < L::pixels; ++r) {
+        if (oy < out.height && ox < out.width)
+            std::copy_n(lanes + r * L::channels, L::out_channels,
+                        out.data + (std::ptrdiff_t(oy) * out.width + ox) * L::out_channels);
+        if (++ox == row) ox = 0, ++oy;
+    }
+}
+
 // One block of conv_grid: P groups of positions from q on × G packets from `group` on.
 template <class L, int P, int G, class T>
-EIGEN_ALWAYS_INLINE void conv_block(const T* in, int row, const T* w, int q, int group, const GridOutput<T>& out) {
+EIGEN_DONT_INLINE void conv_block(const T* in, int row, const T* w, int q, int group, GridOutput<T> out) {
     using Packet = typename L::Packet;
     constexpr int Ci = L::in_channels, Co = L::out_channels, V = L::width, R = L::pixels;
     constexpr int window = L::taps * Ci;
@@ -225,7 +253,11 @@ EIGEN_ALWAYS_INLINE void conv_block(const T* in, int row, const T* w, int q, int
     for (int ky = 0; ky < L::kernel; ++ky, x += row_stride, wk += window * L::lanes) {
         for (int j = 0; j < window; ++j) {
             Packet wv[G];
-            unroll<G>([&](auto g) { wv[g] = ei::ploadu<Packet>(wk + j * L::lanes + g * V); });
+            unroll<G>([&](auto g) {
+                Packet v = ei::ploadu<Packet>(wk + j * L::lanes + g * V);
+                LATENTLAB_KEEP_IN_REGISTER(v);  // one load, not one per FMA
+                wv[g] = v;
+            });
             unroll<P>([&](auto p) {
                 const Packet xb = ei::pset1<Packet>(x[p * R * Ci + j]);
                 unroll<G>([&](auto g) { acc[p][g] = ei::pmadd(xb, wv[g], acc[p][g]); });
@@ -251,12 +283,7 @@ EIGEN_ALWAYS_INLINE void conv_block(const T* in, int row, const T* w, int q, int
                 ei::pstoreu(pixel(oy, ox), z);
                 if ((ox += R) == row) ox = 0, ++oy;
             } else {
-                T lanes[V];
-                ei::pstoreu(lanes, z);
-                for (int r = 0; r < R; ++r) {
-                    if (oy < out.height && ox < out.width) std::copy_n(lanes + r * L::channels, Co, pixel(oy, ox));
-                    if (++ox == row) ox = 0, ++oy;
-                }
+                store_positions<L>(z, oy, ox, row, out);
             }
         }
     });
@@ -284,6 +311,7 @@ template <class T, int K, int Ci, int Co>
 struct FilterLanes {
     using Narrow = ChannelPacket<T, Co>;
     using Full = typename Narrow::full;
+    static constexpr int in_channels = Ci, out_channels = Co;
     static constexpr int full = Narrow::full_size, window = K * Ci;
     static constexpr int window_packets = (window + full - 1) / full;
     static constexpr int window_lanes = window_packets * full;
@@ -307,13 +335,17 @@ struct FilterLanes {
 
 // Over channels: dw[i, ...] += Σ_{q < count} in[q·Ci + i] · dz[q, ...] for i < J.
 template <int J, int G, int Ci, int DzC, class Packet, class T>
-EIGEN_ALWAYS_INLINE void channel_filter_block(const T* in, const T* dz, int count, T* dw) {
+EIGEN_DONT_INLINE void channel_filter_block(const T* in, const T* dz, int count, T* dw) {
     constexpr int V = ei::unpacket_traits<Packet>::size;
     Packet acc[J][G];
     unroll<J>([&](auto i) { unroll<G>([&](auto g) { acc[i][g] = ei::pset1<Packet>(T(0)); }); });
     for (int q = 0; q < count; ++q, in += Ci, dz += DzC) {
         Packet d[G];
-        unroll<G>([&](auto g) { d[g] = ei::ploadu<Packet>(dz + g * V); });
+        unroll<G>([&](auto g) {
+            Packet v = ei::ploadu<Packet>(dz + g * V);
+            LATENTLAB_KEEP_IN_REGISTER(v);  // one load, not one per FMA
+            d[g] = v;
+        });
         unroll<J>([&](auto i) {
             const Packet xb = ei::pset1<Packet>(in[i]);
             unroll<G>([&](auto g) { acc[i][g] = ei::pmadd(xb, d[g], acc[i][g]); });
@@ -327,15 +359,29 @@ EIGEN_ALWAYS_INLINE void channel_filter_block(const T* in, const T* dz, int coun
     });
 }
 
-// Over the window row: dwt[c, ...] += Σ_{q < count} in[q·Ci + ...] · dz[q, c] for c < C.
-template <int C, int G, int Ci, int DzC, int WindowLanes, class Packet, class T>
-EIGEN_ALWAYS_INLINE void window_filter_block(const T* in, const T* dz, int count, T* dwt) {
-    constexpr int V = ei::unpacket_traits<Packet>::size;
+// Over the window rows: for the G window packets from `first` on (packet i covers lanes
+// [V·(i mod P), V·(i mod P + 1)) of window row i / P, P packets a row) and channels c < C,
+// dwt[row, c, lanes] += Σ_{q < count} in[row·row_stride + q·Ci + lanes] · dz[q, c].
+template <class F, int C, int G, class T>
+EIGEN_DONT_INLINE void window_filter_block(const T* in, std::ptrdiff_t row_stride, int first, const T* dz,
+                                             int count, T* dwt) {
+    using Packet = typename F::Full;
+    constexpr int V = F::full, P = F::window_packets, Ci = F::in_channels, DzC = F::dz_channels;
+    std::ptrdiff_t x_at[G], dw_at[G];
+    unroll<G>([&](auto g) {
+        const int row = (first + g) / P, lanes = (first + g) % P * V;
+        x_at[g] = row * row_stride + lanes;
+        dw_at[g] = std::ptrdiff_t(row) * F::out_channels * F::window_lanes + lanes;
+    });
     Packet acc[C][G];
     unroll<C>([&](auto c) { unroll<G>([&](auto g) { acc[c][g] = ei::pset1<Packet>(T(0)); }); });
     for (int q = 0; q < count; ++q, in += Ci, dz += DzC) {
         Packet xv[G];
-        unroll<G>([&](auto g) { xv[g] = ei::ploadu<Packet>(in + g * V); });
+        unroll<G>([&](auto g) {
+            Packet v = ei::ploadu<Packet>(in + x_at[g]);
+            LATENTLAB_KEEP_IN_REGISTER(v);  // one load, not one per FMA
+            xv[g] = v;
+        });
         unroll<C>([&](auto c) {
             const Packet d = ei::pset1<Packet>(dz[c]);
             unroll<G>([&](auto g) { acc[c][g] = ei::pmadd(d, xv[g], acc[c][g]); });
@@ -343,7 +389,7 @@ EIGEN_ALWAYS_INLINE void window_filter_block(const T* in, const T* dz, int count
     }
     unroll<C>([&](auto c) {
         unroll<G>([&](auto g) {
-            T* target = dwt + c * WindowLanes + g * V;
+            T* target = dwt + dw_at[g] + c * F::window_lanes;
             ei::pstoreu(target, ei::padd(ei::ploadu<Packet>(target), acc[c][g]));
         });
     });
@@ -355,42 +401,43 @@ EIGEN_ALWAYS_INLINE void window_filter_block(const T* in, const T* dz, int count
 template <int K, int Ci, int Co, class T>
 void filter_grid(const T* in, int row, int positions, const T* dz, T* partial) {
     using F = FilterLanes<T, K, Ci, Co>;
-    using Full = typename F::Full;
-    constexpr int V = F::full, DzC = F::dz_channels;
+    constexpr int DzC = F::dz_channels;
+    const std::ptrdiff_t row_stride = std::ptrdiff_t(row) * Ci;
     // Positions per tile: its input rows and dz stay in L1 while every block passes over it.
     const int tile = std::max(64, 4096 / (Ci + DzC));
     for (int begin = 0; begin < positions; begin += tile) {
         const int count = std::min(tile, positions - begin);
+        const T* x = in + std::ptrdiff_t(begin) * Ci;
         const T* d = dz + std::ptrdiff_t(begin) * DzC;
-        for (int ky = 0; ky < K; ++ky) {
-            const T* x = in + (std::ptrdiff_t(begin) + std::ptrdiff_t(ky) * row) * Ci;
-            if constexpr (F::by_window) {
-                constexpr Blocking b = choose_blocking(F::window_packets, Co);
-                constexpr Split c = split(Co, b.inner);
-                constexpr int G = b.groups, WL = F::window_lanes;
-                T* dwt = partial + std::size_t(ky) * Co * WL;
-                for (int g = 0; g < F::window_packets; g += G) {
-                    for (int i = 0; i + 1 < c.blocks; ++i)
-                        window_filter_block<c.size, G, Ci, DzC, WL, Full>(x + g * V, d + i * c.size, count,
-                                                                          dwt + i * c.size * WL + g * V);
-                    const int i = c.blocks - 1;
-                    window_filter_block<c.last, G, Ci, DzC, WL, Full>(x + g * V, d + i * c.size, count,
-                                                                      dwt + i * c.size * WL + g * V);
-                }
-            } else {
-                using Packet = typename F::Narrow::type;
-                constexpr int W = F::Narrow::width;
-                constexpr Blocking b = choose_blocking(F::Narrow::count, F::window);
-                constexpr Split j = split(F::window, b.inner);
-                constexpr int G = b.groups;
+        if constexpr (F::by_window) {
+            // Blocks of window packets (all K rows) × output channels: a dz broadcast
+            // serves every packet of the block.
+            constexpr Blocking b = choose_blocking(K * F::window_packets, Co);
+            constexpr Split c = split(Co, b.inner);
+            for (int first = 0; first < K * F::window_packets; first += b.groups) {
+                for (int i = 0; i + 1 < c.blocks; ++i)
+                    window_filter_block<F, c.size, b.groups>(x, row_stride, first, d + i * c.size, count,
+                                                             partial + i * c.size * F::window_lanes);
+                const int i = c.blocks - 1;
+                window_filter_block<F, c.last, b.groups>(x, row_stride, first, d + i * c.size, count,
+                                                         partial + i * c.size * F::window_lanes);
+            }
+        } else {
+            // Blocks of window values × packets of output channels, one kernel row at a time.
+            using Packet = typename F::Narrow::type;
+            constexpr int W = F::Narrow::width;
+            constexpr Blocking b = choose_blocking(F::Narrow::count, F::window);
+            constexpr Split j = split(F::window, b.inner);
+            for (int ky = 0; ky < K; ++ky) {
+                const T* xr = x + ky * row_stride;
                 T* dw = partial + std::size_t(ky) * F::window * DzC;
-                for (int g = 0; g < F::Narrow::count; g += G) {
+                for (int g = 0; g < F::Narrow::count; g += b.groups) {
                     for (int i = 0; i + 1 < j.blocks; ++i)
-                        channel_filter_block<j.size, G, Ci, DzC, Packet>(x + i * j.size, d + g * W, count,
-                                                                         dw + i * j.size * DzC + g * W);
+                        channel_filter_block<j.size, b.groups, Ci, DzC, Packet>(xr + i * j.size, d + g * W, count,
+                                                                                dw + i * j.size * DzC + g * W);
                     const int i = j.blocks - 1;
-                    channel_filter_block<j.last, G, Ci, DzC, Packet>(x + i * j.size, d + g * W, count,
-                                                                     dw + i * j.size * DzC + g * W);
+                    channel_filter_block<j.last, b.groups, Ci, DzC, Packet>(xr + i * j.size, d + g * W, count,
+                                                                            dw + i * j.size * DzC + g * W);
                 }
             }
         }
@@ -410,40 +457,41 @@ struct Grid {
 template <class T>
 inline constexpr int slack_pixels = ChannelPacket<T, 1>::full_size;
 
-inline bool has_padding(const Window2d& g) {
-    return g.rows.pad_before + g.rows.pad_after + g.cols.pad_before + g.cols.pad_after > 0;
-}
-
-// The image x on the grid (zero borders and slack) in `buffer`, or x itself when it already
-// is its grid and nothing reads past it.
-template <int Cin, class T>
-const T* input_on_grid(const Window2d& g, const T* x, T* buffer, bool reads_past) {
-    if (!has_padding(g) && !reads_past) return x;
-    const Grid grid(g);
-    const int top = g.rows.pad_before, left = g.cols.pad_before, width = g.cols.in;
-    for (int r = 0; r < grid.rows; ++r) {
-        T* dst = buffer + std::ptrdiff_t(r) * grid.row * Cin;
-        const int iy = r - top;
-        if (iy < 0 || iy >= g.rows.in) {
-            std::fill_n(dst, grid.row * Cin, T(0));
-            continue;
-        }
-        std::fill_n(dst, left * Cin, T(0));
-        std::copy_n(x + std::ptrdiff_t(iy) * width * Cin, width * Cin, dst + left * Cin);
-        std::fill_n(dst + (left + width) * Cin, (grid.row - left - width) * Cin, T(0));
-    }
-    std::fill_n(buffer + std::ptrdiff_t(grid.rows) * grid.row * Cin, slack_pixels<T> * Cin, T(0));
-    return buffer;
-}
-
 // Zero rows above and below dz on the grid (see conv2d_backward).
 template <int K>
 inline constexpr int dz_margin = K;
 
+inline bool has_padding(const Window2d& g) {
+    return g.rows.pad_before + g.rows.pad_after + g.cols.pad_before + g.cols.pad_after > 0;
+}
+
+// Copies the image x to its place on the grid, whose zero border and slack stay as they
+// were cleared at the start of the call.
+template <int Cin, class T>
+void copy_to_grid(const Window2d& g, const T* x, T* grid_data) {
+    const Grid grid(g);
+    const std::ptrdiff_t width = std::ptrdiff_t(g.cols.in) * Cin, stride = std::ptrdiff_t(grid.row) * Cin;
+    T* dst = grid_data + (std::ptrdiff_t(g.rows.pad_before) * grid.row + g.cols.pad_before) * Cin;
+    for (int iy = 0; iy < g.rows.in; ++iy) std::copy_n(x + iy * width, width, dst + iy * stride);
+}
+
+// db += Σ over the positions of dz on the grid (its dropped columns are zero).
+template <class T, int Cout>
+void add_channel_sums(const T* dz, int positions, T* db) {
+    using Lanes = ChannelPacket<T, Cout>;
+    using Packet = typename Lanes::type;
+    constexpr int W = Lanes::width, C = Lanes::padded;
+    for (int g = 0; g < Lanes::count; ++g) {
+        Packet sum = ei::pset1<Packet>(T(0));
+        for (int q = 0; q < positions; ++q) sum = ei::padd(sum, ei::ploadu<Packet>(dz + std::ptrdiff_t(q) * C + g * W));
+        ei::pstoreu(db + g * W, ei::padd(ei::ploadu<Packet>(db + g * W), sum));
+    }
+}
+
 }  // namespace direct
 
-// Scratch of the direct kernels: per thread the input on the grid, dz on the grid and
-// partial dW, db; shared, the weights packed for the kernels.
+// Scratch of the direct kernels: per thread the input on the grid (when it is not the image
+// itself), dz on the grid and partial dW, db; shared, the weights packed for the kernels.
 template <class T, int K, int Cin, int Cout>
 struct DirectConvScratch {
     using Forward = direct::ConvLanes<T, K, Cin, Cout>;
@@ -455,6 +503,7 @@ struct DirectConvScratch {
     T* base = nullptr;
     T* weights = nullptr;
     std::size_t per_thread = 0;
+    std::size_t input_count = 0, dz_count = 0;  // elements; input_count is 0 without a copy
     std::size_t dz_offset = 0, partial_offset = 0;
 
     T* input(int thread) const { return base + thread * per_thread; }
@@ -469,13 +518,13 @@ DirectConvScratch<T, K, Cin, Cout> conv2d_direct_plan(const Cpu& cpu, Arena& are
     S s;
     const direct::Grid grid(g);
     const auto round = [](std::size_t e) { return (e * sizeof(T) + 63) / 64 * 64 / sizeof(T); };
+    const std::size_t slack = direct::slack_pixels<T>;
     const bool copies_input =
         direct::has_padding(g) || S::Forward::reads_past_grid || S::Filter::reads_past_grid;
-    const std::size_t slack = direct::slack_pixels<T>;
-    const std::size_t input = copies_input ? (std::size_t(grid.rows) * grid.row + slack) * Cin : 0;
-    const std::size_t dz = (std::size_t(g.rows.out + 2 * direct::dz_margin<K>) * grid.row + slack) * S::dz_channels;
-    s.dz_offset = round(input);
-    s.partial_offset = s.dz_offset + round(dz);
+    s.input_count = copies_input ? (std::size_t(grid.rows) * grid.row + slack) * Cin : 0;
+    s.dz_count = (std::size_t(g.rows.out + 2 * direct::dz_margin<K>) * grid.row + slack) * S::dz_channels;
+    s.dz_offset = round(s.input_count);
+    s.partial_offset = s.dz_offset + round(s.dz_count);
     s.per_thread = s.partial_offset + round(S::partial_count);
     s.weights = arena.take<T>(std::max(S::Forward::weight_count + S::Forward::lanes, S::Data::weight_count));
     s.base = arena.take<T>(s.per_thread * static_cast<std::size_t>(threads_for(cpu, batch)));
@@ -501,8 +550,15 @@ void conv2d_forward(const Cpu& cpu, const DirectConvScratch<T, K, Cin, Cout>& s,
     const direct::Grid grid(g);
     const std::size_t in_size = g.in().size(), out_size = g.out().size();
     parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int thread) {
+        T* buffer = s.input(thread);
+        const bool copies = direct::has_padding(g) || L::reads_past_grid;
+        if (copies) std::fill_n(buffer, s.input_count, T(0));
         for (std::size_t n = begin; n < end; ++n) {
-            const T* in = direct::input_on_grid<Cin>(g, x + n * in_size, s.input(thread), L::reads_past_grid);
+            const T* in = x + n * in_size;
+            if (copies) {
+                direct::copy_to_grid<Cin>(g, in, buffer);
+                in = buffer;
+            }
             direct::conv_grid<K, Cin, Cout>(in, grid.row, weights,
                                             {y + n * out_size, g.rows.out, g.cols.out, bias, act});
         }
@@ -529,35 +585,38 @@ void conv2d_backward(const Cpu& cpu, const DirectConvScratch<T, K, Cin, Cout>& s
     const direct::Grid grid(g);
     const int out_h = g.rows.out, out_w = g.cols.out;
     const std::size_t in_size = g.in().size(), out_size = g.out().size();
-    const std::ptrdiff_t grid_row = std::ptrdiff_t(grid.row) * dzc;
-    // Row r of dz is grid row margin + r. Backward data's output (iy, ix) reads dz[iy + ky −
-    // (K−1−top), ix + kx − (K−1−left)]: grid position iy·row + ix + ky·row + kx from `origin`.
+    // Row r of dz is grid row margin + r, so dz[q] is at dz_data[q] for grid positions q.
+    // Backward data's output (iy, ix) reads dz[iy + ky − (K−1−top), ix + kx − (K−1−left)]:
+    // grid position iy·row + ix + ky·row + kx from `origin`.
     const std::ptrdiff_t origin =
         std::ptrdiff_t(margin - (K - 1 - g.rows.pad_before)) * grid.row - (K - 1 - g.cols.pad_before);
     parallel_for(cpu, batch, [&](std::size_t begin, std::size_t end, int thread) {
+        T* buffer = s.input(thread);
+        const bool copies = direct::has_padding(g) || F::reads_past_grid;
+        if (copies) std::fill_n(buffer, s.input_count, T(0));
         T* dz = s.dz(thread);
-        T* partial_b = s.partial(thread) + F::partial_count;
-        std::fill_n(dz, margin * grid_row, T(0));
-        std::fill_n(dz + (margin + out_h) * grid_row, margin * grid_row + direct::slack_pixels<T> * dzc, T(0));
+        T* dz_data = dz + std::ptrdiff_t(margin) * grid.row * dzc;
+        std::fill_n(dz, s.dz_count, T(0));
+        T* partial = s.partial(thread);
         for (std::size_t n = begin; n < end; ++n) {
+            const std::size_t first = n * out_size;
             for (int oy = 0; oy < out_h; ++oy) {
-                T* dst = dz + (margin + oy) * grid_row;
-                const std::size_t src = n * out_size + std::size_t(oy) * out_w * Cout;
-                if constexpr (dzc == Cout) {
+                T* dst = dz_data + std::ptrdiff_t(oy) * grid.row * dzc;
+                const std::size_t src = first + std::size_t(oy) * out_w * Cout;
+                if constexpr (dzc == Cout)
                     activation_gradient(act, y + src, dy + src, dst, std::size_t(out_w) * Cout);
-                } else {
-                    for (int ox = 0; ox < out_w; ++ox) {
+                else
+                    for (int ox = 0; ox < out_w; ++ox)  // the padding channels stay zero
                         activation_gradient(act, y + src + ox * Cout, dy + src + ox * Cout, dst + ox * dzc,
                                             std::size_t(Cout));
-                        std::fill_n(dst + ox * dzc + Cout, dzc - Cout, T(0));
-                    }
-                }
-                std::fill_n(dst + out_w * dzc, (grid.row - out_w) * dzc, T(0));
-                for (int ox = 0; ox < out_w; ++ox)
-                    for (int co = 0; co < dzc; ++co) partial_b[co] += dst[ox * dzc + co];
             }
-            const T* in = direct::input_on_grid<Cin>(g, x + n * in_size, s.input(thread), F::reads_past_grid);
-            direct::filter_grid<K, Cin, Cout>(in, grid.row, grid.positions, dz + margin * grid_row, s.partial(thread));
+            direct::add_channel_sums<T, Cout>(dz_data, grid.positions, partial + F::partial_count);
+            const T* in = x + n * in_size;
+            if (copies) {
+                direct::copy_to_grid<Cin>(g, in, buffer);
+                in = buffer;
+            }
+            direct::filter_grid<K, Cin, Cout>(in, grid.row, grid.positions, dz_data, partial);
             if (dx)
                 direct::conv_grid<K, dzc, Cin>(dz + origin * dzc, grid.row, s.weights,
                                                {dx + n * in_size, g.rows.in, g.cols.in, nullptr, Activation::identity()});
@@ -572,6 +631,8 @@ void conv2d_backward(const Cpu& cpu, const DirectConvScratch<T, K, Cin, Cout>& s
 }
 
 }  // namespace latentlab::cpu
+
+#undef LATENTLAB_KEEP_IN_REGISTER
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
