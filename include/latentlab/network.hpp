@@ -150,7 +150,7 @@ private:
     // vectorizes; a floating-point one would not, without -ffast-math).
     void copy_checking_finite(ConstView<T, In> x) {
         using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-        constexpr Bits exponent = sizeof(T) == 4 ? Bits{0x7f800000u} : Bits{0x7ff0000000000000ull};
+        constexpr Bits exponent = sizeof(T) == 4 ? static_cast<Bits>(0x7f800000u) : static_cast<Bits>(0x7ff0000000000000ull);
         Bits not_finite = 0;
         for (std::size_t i = 0; i < x.size(); ++i) {
             input_[i] = x.data[i];
