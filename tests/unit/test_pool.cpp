@@ -21,20 +21,6 @@ struct Case {
     using input = In;
 };
 
-// A random permutation of evenly spaced values in (−1, 1): no ties, and neighbours 2/n apart,
-// far more than a finite-difference step, so no argmax changes while gradients are checked.
-template <class T, ShapeType S>
-HostTensor<T, S> distinct_tensor(std::size_t batch, std::uint64_t seed) {
-    HostTensor<T, S> t(batch);
-    std::vector<std::size_t> order(t.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    Rng rng(seed, 3);
-    for (std::size_t i = order.size(); i > 1; --i)
-        std::swap(order[i - 1], order[static_cast<std::size_t>(rng.uniform_int(0, static_cast<std::int64_t>(i - 1)))]);
-    for (std::size_t i = 0; i < t.size(); ++i)
-        t.data()[i] = static_cast<T>(-1.0 + 2.0 * (static_cast<double>(order[i]) + 0.5) / static_cast<double>(t.size()));
-    return t;
-}
 
 template <class T, ShapeType S>
 HostTensor<T, S> tensor_of(std::size_t batch, std::initializer_list<double> values) {
