@@ -683,10 +683,62 @@ def self_check():
 # ----------------------------------------------------------------------------------------
 
 
+def training_cases():
+    """The pieces of E1's training step: the Keras weighted cross-entropy (the formula of
+    EXPERIMENTS.md, written out literally; not PyTorch's cross_entropy(weight=...), which
+    divides by the sum of weights) and 20 steps of NAdam with E1's parameters."""
+    g = generator("weighted_ce")
+    p = torch.softmax(normal(g, 2, 3, 4, 4), dim=-1).requires_grad_(True)  # NHWC probabilities
+    y = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 3, 4), generator=g), 4).double()
+    w = torch.tensor([4.0, 4.0, 4.0, 1.0])
+    q = (p / p.sum(-1, keepdim=True)).clamp(1e-7, 1 - 1e-7)
+    loss = -(w * y * q.log()).sum(-1).mean()
+    loss.backward()
+    write_case("weighted_ce", {"p": p, "target": y, "loss": loss.reshape(1), "dp": p.grad})
+
+    g = generator("nadam")
+    theta = normal(g, 10)
+    grads = normal(g, 20, 10)
+    keras = nadam_keras(theta, grads)
+    # Debian's PyTorch 1.13 NAdam multiplies the next momentum product by mu_t twice
+    # (mu_product * mu * mu_next; later PyTorch releases fixed it to mu_product * mu_next,
+    # which is Keras 2.3's m_schedule * mu_t * mu_{t+1}). Prove that this is the only
+    # difference, then write Keras' values, E1's reference.
+    param = theta.clone().requires_grad_(True)
+    opt = torch.optim.NAdam([param], lr=0.002, betas=(0.9, 0.999), eps=1e-7, momentum_decay=0.004)
+    for step in range(20):
+        opt.zero_grad()
+        param.grad = grads[step].clone()
+        opt.step()
+    if torch.__version__.startswith("1.13"):
+        assert torch.allclose(param.detach(), nadam_keras(theta, grads, pytorch_113=True), rtol=0, atol=1e-13)
+    write_case("nadam", {"start": theta, "gradients": grads, "after20": keras})
+
+
+def nadam_keras(theta, grads, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-7, decay=0.004, pytorch_113=False):
+    """Keras 2.3's Nadam.get_updates, written out literally (float64)."""
+    p, m, v, m_schedule = theta.clone(), torch.zeros_like(theta), torch.zeros_like(theta), 1.0
+    for t, g in enumerate(grads, start=1):
+        mu_t = beta1 * (1.0 - 0.5 * 0.96 ** (t * decay))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * decay))
+        m_schedule_new = m_schedule * mu_t
+        m_schedule_next = m_schedule_new * mu_next * (mu_t if pytorch_113 else 1.0)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        g_prime = g / (1 - m_schedule_new)
+        m_prime = m / (1 - m_schedule_next)
+        v_prime = v / (1 - beta2 ** t)
+        m_bar = (1 - mu_t) * g_prime + mu_next * m_prime
+        p = p - lr * m_bar / (v_prime.sqrt() + eps)
+        m_schedule = m_schedule_new
+    return p
+
+
 def main():
     GOLDEN.mkdir(parents=True, exist_ok=True)
     layer_cases()
     network_cases()
+    training_cases()
     self_check()
 
     # Gradients of a few cases against central differences (float64, PyTorch's gradcheck

@@ -21,8 +21,9 @@ struct WeightedCrossEntropy {
     double epsilon = 1e-7;
 
     // Returns the mean loss and writes ∂loss/∂p into dp.
-    template <class T, ShapeType S>
-    double value_and_gradient(const Cpu& cpu, ConstView<T, S> p, std::type_identity_t<ConstView<T, S>> target,
+    // p may be a view of const or mutable values (the network's output or a user's tensor).
+    template <class Q, ShapeType S, class T = std::remove_const_t<Q>>
+    double value_and_gradient(const Cpu& cpu, TensorView<Q, S> p, std::type_identity_t<ConstView<T, S>> target,
                               std::type_identity_t<TensorView<T, S>> dp) const {
         static_assert(S::channels == Classes, "the loss's class count must equal the network's output channels");
         require(p.batch == target.batch && p.batch == dp.batch, "WeightedCrossEntropy: predictions hold ", p.batch,
@@ -42,10 +43,12 @@ struct WeightedCrossEntropy {
                 double dq_dot_q = 0;
                 for (int c = 0; c < Classes; ++c) {
                     const double q = pp[c] / s;
+                    const double wy = weights[c] * yy[c];
+                    if (wy == 0.0) continue;  // one-hot targets: one logarithm per pixel, not Classes
                     const double clipped = std::clamp(q, epsilon, 1.0 - epsilon);
-                    sum_loss -= weights[c] * yy[c] * std::log(clipped);
+                    sum_loss -= wy * std::log(clipped);
                     // clip passes the gradient only inside [ε, 1 − ε]
-                    dq[c] = (q >= epsilon && q <= 1.0 - epsilon) ? -weights[c] * yy[c] / clipped : 0.0;
+                    dq[c] = (q >= epsilon && q <= 1.0 - epsilon) ? -wy / clipped : 0.0;
                     dq_dot_q += dq[c] * q;
                 }
                 for (int c = 0; c < Classes; ++c) g[c] = static_cast<T>(scale * (dq[c] - dq_dot_q) / s);

@@ -1,7 +1,8 @@
 #pragma once
 // Nadam as in Keras 2.3 (Dozat 2016, with the momentum schedule μ_t = β₁(1 − ½·0.96^(t·ψ))),
-// which is the algorithm of PyTorch's NAdam(lr, betas, eps, momentum_decay = ψ). E1 pins
-// lr 0.002, β₁ 0.9, β₂ 0.999, ε 1e-7, ψ 0.004.
+// the algorithm of PyTorch ≥ 2.0's NAdam(lr, betas, eps, momentum_decay = ψ). (PyTorch 1.13,
+// Debian's, multiplies the next momentum product by μ_t twice; tools/make_golden.py shows
+// that this is the only difference.) E1 pins lr 0.002, β₁ 0.9, β₂ 0.999, ε 1e-7, ψ 0.004.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
