@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <type_traits>
 
+#include <Eigen/Core>
+
 #include "latentlab/backend/cpu/cpu.hpp"
 #include "latentlab/core/error.hpp"
 #include "latentlab/core/tensor.hpp"
@@ -30,28 +32,52 @@ struct WeightedCrossEntropy {
                 " images, targets ", target.batch, ", gradient ", dp.batch);
         const std::size_t pixels = p.batch * S::height * S::width;
         const double scale = 1.0 / static_cast<double>(pixels);
+        const T gradient_scale = static_cast<T>(scale), low = static_cast<T>(epsilon), high = T(1) - low;
+        std::array<T, Classes> w{};
+        for (int c = 0; c < Classes; ++c) w[c] = static_cast<T>(weights[c]);
+        // Locals, not members of the views: the compiler need not reload them after each store.
+        const T* const probabilities = p.data;
+        const T* const targets = target.data;
+        T* const gradient = dp.data;
         double total = 0;
         cpu::parallel_for_reduce(cpu, pixels, total, [&](std::size_t begin, std::size_t end) {
+            // The logarithms of a block of pixels are taken in one vectorized call over the
+            // terms with w·y ≠ 0 (one per pixel for one-hot targets): a scalar log per pixel
+            // made this loss cost as much as a convolution layer.
+            constexpr std::size_t block = 256;
+            std::array<T, block * Classes> clipped_terms, weighted_targets;
             double sum_loss = 0;
-            for (std::size_t px = begin; px < end; ++px) {
-                const T* pp = p.data + px * Classes;
-                const T* yy = target.data + px * Classes;
-                T* g = dp.data + px * Classes;
-                double s = 0;
-                for (int c = 0; c < Classes; ++c) s += pp[c];
-                std::array<double, Classes> dq{};
-                double dq_dot_q = 0;
-                for (int c = 0; c < Classes; ++c) {
-                    const double q = pp[c] / s;
-                    const double wy = weights[c] * yy[c];
-                    if (wy == 0.0) continue;  // one-hot targets: one logarithm per pixel, not Classes
-                    const double clipped = std::clamp(q, epsilon, 1.0 - epsilon);
-                    sum_loss -= wy * std::log(clipped);
-                    // clip passes the gradient only inside [ε, 1 − ε]
-                    dq[c] = (q >= epsilon && q <= 1.0 - epsilon) ? -wy / clipped : 0.0;
-                    dq_dot_q += dq[c] * q;
+            for (std::size_t first = begin; first < end; first += block) {
+                const std::size_t last = std::min(first + block, end);
+                std::size_t terms = 0;
+                for (std::size_t px = first; px < last; ++px) {
+                    const T* pp = probabilities + px * Classes;
+                    const T* yy = targets + px * Classes;
+                    T s = 0;
+                    for (int c = 0; c < Classes; ++c) s += pp[c];
+                    const T inverse = T(1) / s;
+                    std::array<T, Classes> dq{};
+                    T dq_dot_q = 0;
+                    for (int c = 0; c < Classes; ++c) {
+                        const T wy = w[c] * yy[c];
+                        if (wy == T(0)) continue;  // one-hot targets: one term per pixel, not Classes
+                        const T q = pp[c] * inverse;
+                        const T clipped = std::clamp(q, low, high);
+                        // clip passes the gradient only inside [ε, 1 − ε]
+                        dq[c] = (q >= low && q <= high) ? -wy / clipped : T(0);
+                        dq_dot_q += dq[c] * q;
+                        clipped_terms[terms] = clipped;
+                        weighted_targets[terms] = wy;
+                        ++terms;
+                    }
+                    T* g = gradient + px * Classes;
+                    for (int c = 0; c < Classes; ++c) g[c] = gradient_scale * (dq[c] - dq_dot_q) * inverse;
                 }
-                for (int c = 0; c < Classes; ++c) g[c] = static_cast<T>(scale * (dq[c] - dq_dot_q) / s);
+                using Terms = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+                const auto count = static_cast<Eigen::Index>(terms);
+                sum_loss -= (Terms(weighted_targets.data(), count) * Terms(clipped_terms.data(), count).log())
+                                .template cast<double>()
+                                .sum();
             }
             return sum_loss;
         });

@@ -9,8 +9,16 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <Eigen/Core>
+
 #include "latentlab/backend/cpu/cpu.hpp"
 #include "latentlab/core/window.hpp"
+
+// Packets are SIMD types with attributes (__m256 ...) used as template arguments.
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#endif
 
 namespace latentlab::cpu {
 
@@ -24,12 +32,43 @@ constexpr Span real_span(const WindowAxis& axis, int o) {
     return {std::max(start, 0), std::min(start + axis.kernel, axis.in)};
 }
 
+namespace ei = Eigen::internal;
+
+// Max and first argmax over one output pixel's real window, for the channels of one Packet
+// from c0 (an Eigen SIMD packet, or T itself for leftover channels). Written as scalar
+// selects, the compiler kept the running maximum in memory and branched on every compare,
+// which made pooling slower than a convolution; here it stays in registers, and the index
+// too, as a packet of T (exact: image indices stay far below 2^24). Ties keep the first
+// maximum in row-major window order; a NaN wins and stays (PyTorch's rule).
+template <class Packet, class T>
+EIGEN_ALWAYS_INLINE void window_max(const T* image, int in_width, int channels, Span rows, Span cols, int c0, T* out,
+                                    std::int32_t* index) {
+    constexpr int lanes = ei::unpacket_traits<Packet>::size;
+    const Packet lane = ei::plset<Packet>(T(0));
+    const int first = (rows.begin * in_width + cols.begin) * channels + c0;
+    Packet best = ei::ploadu<Packet>(image + first);
+    Packet where = ei::padd(lane, ei::pset1<Packet>(T(first)));
+    for (int iy = rows.begin; iy < rows.end; ++iy)
+        for (int ix = iy == rows.begin ? cols.begin + 1 : cols.begin; ix < cols.end; ++ix) {
+            const int base = (iy * in_width + ix) * channels + c0;
+            const Packet v = ei::ploadu<Packet>(image + base);
+            const Packet take = ei::pand(ei::pcmp_lt_or_nan(best, v), ei::pcmp_eq(best, best));
+            best = ei::pselect(take, v, best);
+            where = ei::pselect(take, ei::padd(lane, ei::pset1<Packet>(T(base))), where);
+        }
+    ei::pstoreu(out + c0, best);
+    T found[lanes];
+    ei::pstoreu(found, where);
+    for (int c = 0; c < lanes; ++c) index[c0 + c] = static_cast<std::int32_t>(found[c]);
+}
+
 // y = max over each window; argmax[o] = the index (y·W + x)·C + c of that maximum inside its
-// image. Ties keep the first maximum in row-major window order; a NaN wins (and propagates),
-// as in PyTorch.
+// image (see window_max for ties and NaN, which follow PyTorch).
 template <class T>
 void max_pool_forward(const Cpu& cpu, const Window2d& g, const T* x, T* y, std::int32_t* argmax,
                       std::size_t batch) {
+    using Packet = typename ei::packet_traits<T>::type;
+    constexpr int lanes = ei::unpacket_traits<Packet>::size;
     const int channels = g.in_channels;
     const std::size_t in_size = g.in().size(), out_size = g.out().size();
     parallel_for(cpu, batch, [=](std::size_t begin, std::size_t end, int) {
@@ -41,24 +80,10 @@ void max_pool_forward(const Cpu& cpu, const Window2d& g, const T* x, T* y, std::
                 const Span rows = real_span(g.rows, oy);
                 for (int ox = 0; ox < g.cols.out; ++ox, out += channels, index += channels) {
                     const Span cols = real_span(g.cols, ox);
-                    // The first real pixel starts the running maximum; the others replace it where
-                    // they are larger or NaN (branch-free, so the channel loop vectorizes).
-                    const int first = (rows.begin * g.cols.in + cols.begin) * channels;
-                    for (int c = 0; c < channels; ++c) {
-                        out[c] = image[first + c];
-                        index[c] = first + c;
-                    }
-                    for (int iy = rows.begin; iy < rows.end; ++iy)
-                        for (int ix = iy == rows.begin ? cols.begin + 1 : cols.begin; ix < cols.end; ++ix) {
-                            const int base = (iy * g.cols.in + ix) * channels;
-                            const T* pixel = image + base;
-                            for (int c = 0; c < channels; ++c) {
-                                const T v = pixel[c];
-                                const bool take = v > out[c] || v != v;
-                                out[c] = take ? v : out[c];
-                                index[c] = take ? base + c : index[c];
-                            }
-                        }
+                    int c0 = 0;
+                    for (; c0 + lanes <= channels; c0 += lanes)
+                        window_max<Packet>(image, g.cols.in, channels, rows, cols, c0, out, index);
+                    for (; c0 < channels; ++c0) window_max<T>(image, g.cols.in, channels, rows, cols, c0, out, index);
                 }
             }
         }
@@ -166,3 +191,7 @@ void global_avg_pool_backward(const Cpu& cpu, const T* dy, T* dx, std::size_t pi
 }
 
 }  // namespace latentlab::cpu
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
