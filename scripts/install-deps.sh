@@ -7,9 +7,10 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   build-essential cmake
   libeigen3-dev libxtensor-dev zlib1g-dev libstb-dev
-  libcairo2-dev fonts-dejavu-core
+  pkg-config libcairo2-dev fonts-dejavu-core
   catch2 libbenchmark-dev
   python3 python3-numpy python3-torch   # tools/ and benchmarks/ (run with /usr/bin/python3)
+  dataset-fashion-mnist                 # real data: /usr/share/datasets/fashion-mnist (tests, E2-E4)
 )
 
 missing=()

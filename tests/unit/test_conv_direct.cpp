@@ -55,20 +55,25 @@ void compare_with_im2col(Activation act, bool bias = true, bool input_gradient =
     CHECK(relative_error(db_direct.data(), db_im2col.data(), Cout) <= tolerance<T>);
 }
 
-template <class T, int K, int Cin, int... Cout>
-void for_each_cout(Activation act) {
-    (compare_with_im2col<T, K, Cin, Cout>(act), ...);
-}
-
+// Channel pairs chosen so that every input count (1, 3, 4, 8, 16, 32) meets two output
+// counts and every output count (4, 8, 16, 64: quarter, half, one and several packets)
+// meets three input counts; the full 6 × 4 grid per kernel size made this file take
+// tens of minutes to compile under the sanitizers.
 template <class T, int K>
 void all_channel_counts() {
     const Activation act = K % 2 ? Activation::relu() : Activation::identity();
-    for_each_cout<T, K, 1, 4, 8, 16, 64>(act);
-    for_each_cout<T, K, 3, 4, 8, 16, 64>(act);
-    for_each_cout<T, K, 4, 4, 8, 16, 64>(act);
-    for_each_cout<T, K, 8, 4, 8, 16, 64>(act);
-    for_each_cout<T, K, 16, 4, 8, 16, 64>(act);
-    for_each_cout<T, K, 32, 4, 8, 16, 64>(act);
+    compare_with_im2col<T, K, 1, 4>(act);
+    compare_with_im2col<T, K, 1, 64>(act);
+    compare_with_im2col<T, K, 3, 8>(act);
+    compare_with_im2col<T, K, 3, 16>(act);
+    compare_with_im2col<T, K, 4, 4>(act);
+    compare_with_im2col<T, K, 4, 64>(act);
+    compare_with_im2col<T, K, 8, 8>(act);
+    compare_with_im2col<T, K, 8, 16>(act);
+    compare_with_im2col<T, K, 16, 4>(act);
+    compare_with_im2col<T, K, 16, 64>(act);
+    compare_with_im2col<T, K, 32, 8>(act);
+    compare_with_im2col<T, K, 32, 16>(act);
 }
 
 }  // namespace

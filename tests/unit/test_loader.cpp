@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "latentlab/data/loader.hpp"
+#include "latentlab/data/image_dataset.hpp"
 #include "latentlab/data/patches.hpp"
+#include "latentlab/data/rectangles.hpp"
 
 using namespace latentlab;
 using namespace latentlab::data;
@@ -201,4 +203,56 @@ TEST_CASE("RandomPatches cuts fixed, in-bounds patches that are their own target
     CHECK_THROWS_WITH(patches.fill(std::span<const std::size_t>(&past, 1), TensorView<float, Shape<3, 3, 2>>{x.data(), 1},
                                    TensorView<float, Shape<3, 3, 2>>{y.data(), 1}, {}),
                       Catch::Contains("past the 50 patches"));
+}
+
+TEST_CASE("DataLoader batches the rectangles with their preprocessing", "[data][loader][rectangles]") {
+    const Rectangles data({.count = 9, .seed = 5}, Preprocess{.mode = PreprocessMode::unit});
+    static_assert(Dataset<Rectangles>);
+    DataLoader loader(data, {.batch = 4, .seed = 2, .prefetch = true, .cpu = Cpu{2}});
+    std::size_t seen = 0;
+    for (const auto& batch : loader.epoch(0)) {
+        for (std::size_t k = 0; k < batch.indices.size(); ++k, ++seen) {
+            const Sample sample = data.sample(batch.indices[k]);
+            for (int r = 0; r < 64; r += 7)
+                for (int c = 0; c < 64; c += 5) {
+                    CHECK(batch.x(k, r, c, 1) == static_cast<float>(sample.image(r, c, 1)) / 255.0f);
+                    CHECK(batch.y(k, r, c, sample.mask(r, c)) == 1.0f);
+                }
+        }
+    }
+    CHECK(seen == 9);
+}
+
+TEST_CASE("ImageDataset scales an image set and makes one-hot or identity targets", "[data][images]") {
+    ImageSet set;
+    set.images = xt::xtensor<std::uint8_t, 4>::from_shape({5, 4, 3, 2});
+    for (std::size_t i = 0; i < set.images.size(); ++i) set.images.data()[i] = static_cast<std::uint8_t>(i * 7 % 256);
+    set.labels = xt::xtensor<std::int32_t, 1>({2, 0, 1, 2, 1});
+    using S = Shape<4, 3, 2>;
+
+    const ImageDataset<S, OneHotLabels<3>> classes(set, PixelRange::symmetric);
+    static_assert(Dataset<ImageDataset<S, OneHotLabels<3>>>);
+    const std::vector<std::size_t> indices{4, 0, 3};
+    HostTensor<float, S> x(3);
+    HostTensor<float, Shape<1, 1, 3>> y(3);
+    classes.fill(indices, x.view(), y.view(), {.epoch = 0, .cpu = Cpu{2}});
+    for (std::size_t k = 0; k < 3; ++k) {
+        for (int c = 0; c < 3; ++c) CHECK(y(k, 0, 0, c) == (c == set.labels(indices[k]) ? 1.0f : 0.0f));
+        CHECK(x(k, 3, 2, 1) == Approx(set.images(indices[k], 3, 2, 1) / 127.5 - 1.0));
+    }
+
+    const ImageDataset<S, SameAsInput> autoencoder(set);
+    HostTensor<float, S> xa(3), ya(3);
+    autoencoder.fill(indices, xa.view(), ya.view());
+    for (std::size_t i = 0; i < xa.size(); ++i) CHECK(ya.data()[i] == xa.data()[i]);
+    CHECK(xa(1, 2, 1, 0) == Approx(set.images(0, 2, 1, 0) / 255.0));
+
+    CHECK_THROWS_WITH((ImageDataset<Shape<4, 4, 2>, SameAsInput>(set)), Catch::Contains("images are 4x3x2"));
+    CHECK_THROWS_WITH((ImageDataset<S, OneHotLabels<2>>(set)), Catch::Contains("label 2 of image 0"));
+    ImageSet unlabelled;
+    unlabelled.images = set.images;
+    CHECK_THROWS_WITH((ImageDataset<S, OneHotLabels<3>>(unlabelled)), Catch::Contains("0 labels"));
+    const std::vector<std::size_t> past{5};
+    CHECK_THROWS_WITH(autoencoder.fill(past, TensorView<float, S>{xa.data(), 1}, TensorView<float, S>{ya.data(), 1}),
+                      Catch::Contains("past the 5 images"));
 }
