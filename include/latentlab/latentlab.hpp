@@ -43,3 +43,6 @@
 #include "latentlab/data/png.hpp"
 #include "latentlab/plot/figure.hpp"
 #include "latentlab/plot/image_grid.hpp"
+#ifdef LATENTLAB_WITH_HDF5
+#include "latentlab/data/hdf5.hpp"
+#endif
