@@ -27,7 +27,7 @@
 #include "latentlab/losses/iou_loss.hpp"
 #include "latentlab/losses/kl_sparsity.hpp"
 #include "latentlab/losses/l2_weight_decay.hpp"
-#include "latentlab/optim/nadam.hpp"
+#include "latentlab/optim/optim.hpp"
 #include "latentlab/layers/pool.hpp"
 #include "latentlab/layers/unpool.hpp"
 #include "latentlab/layers/upsample.hpp"
@@ -49,10 +49,13 @@
 #include "latentlab/data/resize.hpp"
 #include "latentlab/data/pixel_scale.hpp"
 #include "latentlab/data/npy.hpp"
+#include "latentlab/data/npz.hpp"
 #include "latentlab/data/image.hpp"
 #include "latentlab/data/png.hpp"
 #include "latentlab/plot/figure.hpp"
 #include "latentlab/plot/image_grid.hpp"
+#include "latentlab/metrics/metrics.hpp"
+#include "latentlab/train/train.hpp"
 #ifdef LATENTLAB_WITH_HDF5
 #include "latentlab/data/hdf5.hpp"
 #endif

@@ -4,7 +4,6 @@
 // arena planned once for a maximum batch size. forward/backward then run without
 // allocating. Bad run-time input (batch 0, a batch larger than planned, NaN/Inf, backward
 // before forward) raises latentlab::Error.
-#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +16,7 @@
 
 #include "latentlab/backend/cpu/cpu.hpp"
 #include "latentlab/core/buffer.hpp"
+#include "latentlab/core/finite.hpp"
 #include "latentlab/core/static_check.hpp"
 #include "latentlab/core/tensor.hpp"
 #include "latentlab/core/workspace.hpp"
@@ -105,12 +105,17 @@ public:
     std::span<T> gradients() { return {gradients_.data(), gradients_.size()}; }
     std::span<const T> gradients() const { return {gradients_.data(), gradients_.size()}; }
     std::span<T> state() { return {state_.data(), state_.size()}; }
+    std::span<const T> state() const { return {state_.data(), state_.size()}; }
     const std::vector<ParameterInfo>& parameter_infos() const { return infos_; }
 
     Root& root() { return root_; }
     Backend& backend() { return backend_; }
+    // Dropout masks are a function of (seed, step, layer, element): a resumed run sets both
+    // to the interrupted run's to draw the same masks.
     std::uint64_t step() const { return step_; }
     void set_step(std::uint64_t step) { step_ = step; }
+    std::uint64_t seed() const { return options_.seed; }
+    void set_seed(std::uint64_t seed) { options_.seed = seed; }
 
     // A Keras/torchsummary-like table: layer, output shape, parameters, forward MFLOPs.
     std::string summary() {
@@ -145,16 +150,13 @@ private:
                 " images is larger than the planned workspace (", planned_batch_, "); call plan(", batch,
                 ") first");
     }
-    // Copies x into the workspace and fails on NaN/Inf, in one vectorizable pass: a value
-    // is not finite exactly when its exponent bits are all ones (an integer OR-reduction
-    // vectorizes; a floating-point one would not, without -ffast-math).
+    // Copies x into the workspace and fails on NaN/Inf, in one vectorizable pass
+    // (core/finite.hpp).
     void copy_checking_finite(ConstView<T, In> x) {
-        using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-        constexpr Bits exponent = sizeof(T) == 4 ? static_cast<Bits>(0x7f800000u) : static_cast<Bits>(0x7ff0000000000000ull);
-        Bits not_finite = 0;
+        bool not_finite = false;
         for (std::size_t i = 0; i < x.size(); ++i) {
             input_[i] = x.data[i];
-            not_finite |= static_cast<Bits>((std::bit_cast<Bits>(x.data[i]) & exponent) == exponent);
+            not_finite |= not_finite_bits(x.data[i]);
         }
         if (!not_finite) return;
         for (std::size_t i = 0; i < x.size(); ++i)

@@ -44,7 +44,21 @@ TEST_CASE("Combinator gradients match central differences", "[combinators][gradi
             net({.seed = 4});
         auto x = random_tensor<double, Shape<6, 6, 2>>(2, 6);
         check_gradients(net, x);
-        CHECK(net.parameter_infos()[0].name == "0.first.weight");
-        CHECK(net.parameter_infos()[3].name == "1.second.bias");
+        // A tag starts the name afresh: the Sequential's positions are left out.
+        CHECK(net.parameter_infos()[0].name == "first.weight");
+        CHECK(net.parameter_infos()[3].name == "second.bias");
+    }
+    SECTION("Parameter names: nested tags are kept, positions inside a tag too, duplicates are refused") {
+        using Block = Sequential<Conv2d<2, 3, relu>, Conv2d<2, 3>>;
+        Network<Sequential<Conv2d<2, 3>, Tag<"encoder", Sequential<Tag<"e1", Block>, Tag<"e2", Block>>>>,
+                Shape<4, 4, 2>, Cpu, double>
+            net;
+        std::vector<std::string> names;
+        for (const auto& info : net.parameter_infos()) names.push_back(info.name);
+        CHECK(names == std::vector<std::string>{"0.weight", "0.bias", "encoder.e1.0.weight", "encoder.e1.0.bias",
+                                                "encoder.e1.1.weight", "encoder.e1.1.bias", "encoder.e2.0.weight",
+                                                "encoder.e2.0.bias", "encoder.e2.1.weight", "encoder.e2.1.bias"});
+        using Twice = Network<Sequential<Tag<"same", Conv2d<2, 3>>, Tag<"same", Conv2d<2, 3>>>, Shape<4, 4, 2>>;
+        CHECK_THROWS_WITH(Twice(), Catch::Contains("both named \"same.weight\""));
     }
 }

@@ -96,16 +96,19 @@ public:
         return options_.drop_last ? n / b : (n + b - 1) / b;
     }
 
-    // Restarts at the first batch of `epoch` (abandoning any batch in preparation).
-    void start_epoch(std::size_t epoch) {
+    // Restarts at batch `first_batch` of `epoch` (abandoning any batch in preparation); a
+    // resumed training run starts mid-epoch.
+    void start_epoch(std::size_t epoch, std::size_t first_batch = 0) {
         stop_worker();
+        require(first_batch <= batches_per_epoch(), "DataLoader: batch ", first_batch, " of an epoch of ",
+                batches_per_epoch(), " batches");
         epoch_ = epoch;
-        next_number_ = 0;
+        next_number_ = first_batch;
         epoch_order(order_, dataset_->size(), options_.shuffle, options_.seed, epoch);
         if (options_.prefetch) {
             ready_ = false;
             failure_ = nullptr;
-            worker_ = std::thread([this] { work(); });
+            worker_ = std::thread([this, first_batch] { work(first_batch); });
         }
     }
 
@@ -180,8 +183,8 @@ private:
 
     // The prefetch thread: makes batch after batch, at most one ahead of the consumer (two
     // slots: the consumer reads one while the worker fills the other).
-    void work() {
-        for (std::size_t number = 0; number < batches_per_epoch(); ++number) {
+    void work(std::size_t first_batch) {
+        for (std::size_t number = first_batch; number < batches_per_epoch(); ++number) {
             {
                 std::unique_lock lock(mutex_);
                 changed_.wait(lock, [&] { return stopping_ || (!ready_ && next_number_ >= number); });

@@ -10,6 +10,8 @@
 // to T with static_cast and returns a C-order array, also for fortran_order files.
 // save_npy writes version 1.0 (2.0 only if the header would not fit in 64 KiB),
 // little-endian, C order, the dtype taken from the value type.
+// parse_npy and npy_bytes do the same for a .npy held in memory (the members of an .npz
+// archive, data/npz.hpp) with the same code.
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -21,6 +23,8 @@
 #include <limits>
 #include <optional>
 #include <span>
+#include <sstream>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -414,28 +418,27 @@ inline std::string format_header(const std::string& descr, std::span<const std::
     return dict;
 }
 
-}  // namespace npy_detail
+// A read-only std::streambuf over bytes in memory (an .npz member), so that files and
+// buffers share one reader.
+class MemoryBuffer : public std::streambuf {
+public:
+    explicit MemoryBuffer(std::span<const char> bytes) {
+        char* begin = const_cast<char*>(bytes.data());  // the get area is only read
+        setg(begin, begin, begin + bytes.size());
+    }
+};
 
-// Reads a .npy file, converting its values to T. The result is in C (row-major) order.
+// Reads one whole .npy from `in`, which holds exactly `size` more bytes (anything before
+// or after it is the caller's business); `file` names the source in messages.
 template <class T>
-xt::xarray<T> load_npy(const std::filesystem::path& path) {
-    using namespace npy_detail;
+xt::xarray<T> read_npy(std::istream& in, std::size_t size, const std::string& file) {
     static_assert(is_supported_value<T>,
                   "load_npy<T>: T must be bool, float, double or an 8/16/32/64-bit integer");
-    const std::string file = path.string();
-    std::ifstream in(path, std::ios::binary);
-    require(in.is_open(), file, ": cannot open for reading");
-    in.seekg(0, std::ios::end);
-    const auto end = in.tellg();
-    require(end >= 0, file, ": cannot determine the file size");
-    const auto file_size = static_cast<std::size_t>(end);
-    in.seekg(0, std::ios::beg);
-
     std::array<char, 8> start{};
-    in.read(start.data(), static_cast<std::streamsize>(std::min<std::size_t>(file_size, 8)));
-    require(file_size >= magic.size() && std::equal(magic.begin(), magic.end(), start.begin()),
+    in.read(start.data(), static_cast<std::streamsize>(std::min<std::size_t>(size, 8)));
+    require(size >= magic.size() && std::equal(magic.begin(), magic.end(), start.begin()),
             file, ": not a .npy file (bad magic: it must start with \\x93NUMPY)");
-    require(file_size >= 8, file, ": truncated: the file ends inside the format version");
+    require(size >= 8, file, ": truncated: the file ends inside the format version");
     const int major = static_cast<unsigned char>(start[6]);
     const int minor = static_cast<unsigned char>(start[7]);
     require((major == 1 || major == 2 || major == 3) && minor == 0, file,
@@ -443,12 +446,12 @@ xt::xarray<T> load_npy(const std::filesystem::path& path) {
 
     const std::size_t length_bytes = major == 1 ? 2 : 4;
     const std::size_t preamble = 8 + length_bytes;
-    require(file_size >= preamble, file, ": truncated: the file ends inside the header length");
+    require(size >= preamble, file, ": truncated: the file ends inside the header length");
     std::array<unsigned char, 4> length_field{};
     in.read(reinterpret_cast<char*>(length_field.data()), static_cast<std::streamsize>(length_bytes));
     const std::size_t header_length = little_endian_u32(length_field.data(), length_bytes);
-    require(header_length <= file_size - preamble, file, ": truncated: the header is said to be ",
-            header_length, " bytes, but only ", file_size - preamble, " follow the preamble");
+    require(header_length <= size - preamble, file, ": truncated: the header is said to be ",
+            header_length, " bytes, but only ", size - preamble, " follow the preamble");
 
     std::string header_text(header_length, '\0');
     in.read(header_text.data(), static_cast<std::streamsize>(header_length));
@@ -466,7 +469,7 @@ xt::xarray<T> load_npy(const std::filesystem::path& path) {
     require(count <= std::numeric_limits<std::size_t>::max() / dtype.size, file, ": shape ",
             shape_text(header.shape), " is too large");
     const std::size_t expected = count * dtype.size;
-    const std::size_t present = file_size - preamble - header_length;
+    const std::size_t present = size - preamble - header_length;
     if (present != expected) {
         fail(file, present < expected ? ": truncated: " : ": trailing garbage: ", "header says ",
              shape_text(header.shape), " ", dtype.name(), " = ", expected,
@@ -484,13 +487,10 @@ xt::xarray<T> load_npy(const std::filesystem::path& path) {
     return result;
 }
 
-// Writes `shape`-shaped values stored contiguously in C order at `data`.
+// Writes one .npy of `shape`-shaped values stored contiguously in C order at `data`.
 template <class T>
-void save_npy(const std::filesystem::path& path, const T* data,
-              std::span<const std::size_t> shape) {
-    using namespace npy_detail;
+void write_npy(std::ostream& out, const T* data, std::span<const std::size_t> shape, const std::string& file) {
     using value_type = std::remove_cv_t<T>;
-    const std::string file = path.string();
     std::size_t count = 1;
     for (std::size_t extent : shape) count *= extent;
     require(data != nullptr || count == 0, file, ": save_npy was given no data for shape ",
@@ -510,8 +510,6 @@ void save_npy(const std::filesystem::path& path, const T* data,
         for (int i = 0; i < 4; ++i) preamble += static_cast<char>((dict.size() >> (8 * i)) & 0xFF);
     }
 
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    require(out.is_open(), file, ": cannot open for writing");
     out.write(preamble.data(), static_cast<std::streamsize>(preamble.size()));
     out.write(dict.data(), static_cast<std::streamsize>(dict.size()));
     if (std::endian::native == std::endian::little || sizeof(value_type) == 1) {
@@ -525,13 +523,12 @@ void save_npy(const std::filesystem::path& path, const T* data,
             out.write(item.data(), static_cast<std::streamsize>(item.size()));
         }
     }
-    out.close();
-    require(!out.fail(), file, ": write failed");
 }
 
-// Writes an xtensor expression (evaluated once; containers in C order are written in place).
-template <class E>
-void save_npy(const std::filesystem::path& path, const xt::xexpression<E>& expression) {
+// Calls write(data, shape) with the expression's values contiguous in C order: containers
+// that already are go in place, anything else is evaluated once into a copy.
+template <class E, class Write>
+void with_c_order(const xt::xexpression<E>& expression, Write&& write) {
     using value_type = std::decay_t<typename E::value_type>;
     const E& e = expression.derived_cast();
     const std::vector<std::size_t> shape(e.shape().begin(), e.shape().end());
@@ -546,12 +543,63 @@ void save_npy(const std::filesystem::path& path, const xt::xexpression<E>& expre
             expected *= static_cast<std::ptrdiff_t>(shape[i]);
         }
         if (c_contiguous) {
-            save_npy(path, e.data() + e.data_offset(), std::span<const std::size_t>(shape));
+            write(e.data() + e.data_offset(), std::span<const std::size_t>(shape));
             return;
         }
     }
     const xt::xarray<value_type, xt::layout_type::row_major> copy = e;
-    save_npy(path, copy.data(), std::span<const std::size_t>(shape));
+    write(copy.data(), std::span<const std::size_t>(shape));
+}
+
+}  // namespace npy_detail
+
+// Reads a .npy file, converting its values to T. The result is in C (row-major) order.
+template <class T>
+xt::xarray<T> load_npy(const std::filesystem::path& path) {
+    const std::string file = path.string();
+    std::ifstream in(path, std::ios::binary);
+    require(in.is_open(), file, ": cannot open for reading");
+    in.seekg(0, std::ios::end);
+    const auto end = in.tellg();
+    require(end >= 0, file, ": cannot determine the file size");
+    in.seekg(0, std::ios::beg);
+    return npy_detail::read_npy<T>(in, static_cast<std::size_t>(end), file);
+}
+
+// Reads a whole .npy held in memory (an .npz member); `name` names it in messages.
+template <class T>
+xt::xarray<T> parse_npy(std::span<const char> bytes, const std::string& name) {
+    npy_detail::MemoryBuffer buffer(bytes);
+    std::istream in(&buffer);
+    return npy_detail::read_npy<T>(in, bytes.size(), name);
+}
+
+// Writes `shape`-shaped values stored contiguously in C order at `data`.
+template <class T>
+void save_npy(const std::filesystem::path& path, const T* data,
+              std::span<const std::size_t> shape) {
+    const std::string file = path.string();
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    require(out.is_open(), file, ": cannot open for writing");
+    npy_detail::write_npy(out, data, shape, file);
+    out.close();
+    require(!out.fail(), file, ": write failed");
+}
+
+// The bytes of the .npy file that save_npy would write (an .npz member).
+template <class T>
+std::string npy_bytes(const T* data, std::span<const std::size_t> shape, const std::string& name) {
+    std::ostringstream out(std::ios::binary);
+    npy_detail::write_npy(out, data, shape, name);
+    return std::move(out).str();
+}
+
+// Writes an xtensor expression (evaluated once; containers in C order are written in place).
+template <class E>
+void save_npy(const std::filesystem::path& path, const xt::xexpression<E>& expression) {
+    npy_detail::with_c_order(expression, [&](const auto* data, std::span<const std::size_t> shape) {
+        save_npy(path, data, shape);
+    });
 }
 
 }  // namespace latentlab

@@ -61,10 +61,10 @@ struct BatchNorm2d {
         }
 
         void attach(ParameterCursor<T>& cursor) {
-            gamma_ = cursor.take("gamma", {channels});
-            beta_ = cursor.take("beta", {channels});
-            running_mean_ = cursor.take_state("running_mean", {channels});
-            running_var_ = cursor.take_state("running_var", {channels});
+            gamma_ = cursor.take("gamma", {channels}, "C");
+            beta_ = cursor.take("beta", {channels}, "C");
+            running_mean_ = cursor.take_state("running_mean", {channels}, "C");
+            running_var_ = cursor.take_state("running_var", {channels}, "C");
         }
         void initialize(Rng&) {
             std::fill_n(gamma_.value, channels, T(1));

@@ -65,8 +65,8 @@ struct Conv2d {
         }
 
         void attach(ParameterCursor<T>& cursor) {
-            weight_ = cursor.take("weight", {K, K, In::channels, Out});
-            if constexpr (Options.bias) bias_ = cursor.take("bias", {Out});
+            weight_ = cursor.take("weight", {K, K, In::channels, Out}, "HWIO");
+            if constexpr (Options.bias) bias_ = cursor.take("bias", {Out}, "O");
         }
         void initialize(Rng& rng) {
             initialize_weights(Options.init, rng, weight_.value, weight_count, std::size_t(K) * K * In::channels,

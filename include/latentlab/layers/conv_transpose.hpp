@@ -87,8 +87,8 @@ struct ConvTranspose2d {
         }
 
         void attach(ParameterCursor<T>& cursor) {
-            weight_ = cursor.take("weight", {K, K, std::size_t(Out), std::size_t(In::channels)});
-            if constexpr (Options.bias) bias_ = cursor.take("bias", {std::size_t(Out)});
+            weight_ = cursor.take("weight", {K, K, std::size_t(Out), std::size_t(In::channels)}, "HWOI");
+            if constexpr (Options.bias) bias_ = cursor.take("bias", {std::size_t(Out)}, "O");
         }
         void initialize(Rng& rng) {
             // Keras' fans for a [K, K, Out, Cin] kernel: K·K·Out in, K·K·Cin out.

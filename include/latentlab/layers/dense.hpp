@@ -46,8 +46,8 @@ struct Dense {
         static std::string name() { return "Dense " + std::to_string(Out) + " " + Options.describe(); }
 
         void attach(ParameterCursor<T>& cursor) {
-            weight_ = cursor.take("weight", {features, std::size_t(Out)});
-            if constexpr (Options.bias) bias_ = cursor.take("bias", {std::size_t(Out)});
+            weight_ = cursor.take("weight", {features, std::size_t(Out)}, "IO");
+            if constexpr (Options.bias) bias_ = cursor.take("bias", {std::size_t(Out)}, "O");
         }
         void initialize(Rng& rng) {
             initialize_weights(Options.init, rng, weight_.value, weight_count, features, std::size_t(Out));

@@ -70,8 +70,8 @@ struct DepthwiseConv2d {
         }
 
         void attach(ParameterCursor<T>& cursor) {
-            weight_ = cursor.take("weight", {K, K, std::size_t(In::channels), std::size_t(Options.multiplier)});
-            if constexpr (Options.bias) bias_ = cursor.take("bias", {channels});
+            weight_ = cursor.take("weight", {K, K, std::size_t(In::channels), std::size_t(Options.multiplier)}, "HWCM");
+            if constexpr (Options.bias) bias_ = cursor.take("bias", {channels}, "O");
         }
         void initialize(Rng& rng) {
             // Keras' fans for a [K, K, C, M] kernel: K·K·C in, K·K·M out.

@@ -43,15 +43,16 @@ struct Pass {
 
 // One named parameter tensor of a network, for summaries and weight exchange.
 struct ParameterInfo {
-    std::string name;                  // e.g. "3.weight" or "enc1.weight" under a Tag
+    std::string name;                  // e.g. "3.weight", or "e1.weight" under Tag<"e1", ...>
     std::vector<std::size_t> shape;    // in the layer's documented layout
+    std::string layout;                // that layout, one letter per axis: "HWIO", "O", ... (train/weights.hpp)
     std::size_t offset = 0;            // into the flat parameter (or state) array
     bool trainable = true;             // false for buffers such as BatchNorm running stats
 };
 
 // Hands out consecutive slices of the network's flat parameter, gradient and state
-// (non-trainable buffer) arrays, in layer order, and records their names and shapes.
-// Used once, when a network is built.
+// (non-trainable buffer) arrays, in layer order, and records their names, shapes and
+// layouts. Used once, when a network is built.
 template <class T>
 class ParameterCursor {
 public:
@@ -62,20 +63,23 @@ public:
 
     ParameterCursor(T* values, T* gradients, T* state) : values_(values), gradients_(gradients), state_(state) {}
 
-    Slice take(std::string_view name, std::vector<std::size_t> shape) {
-        const std::size_t count = record(name, shape, parameter_offset_, true);
+    Slice take(std::string_view name, std::vector<std::size_t> shape, std::string_view layout) {
+        const std::size_t count = record(name, shape, layout, parameter_offset_, true);
         Slice slice{values_ + parameter_offset_, gradients_ + parameter_offset_};
         parameter_offset_ += count;
         return slice;
     }
-    T* take_state(std::string_view name, std::vector<std::size_t> shape) {
-        const std::size_t count = record(name, shape, state_offset_, false);
+    T* take_state(std::string_view name, std::vector<std::size_t> shape, std::string_view layout) {
+        const std::size_t count = record(name, shape, layout, state_offset_, false);
         T* slice = state_ + state_offset_;
         state_offset_ += count;
         return slice;
     }
-    // Names of parameters taken between push and pop are prefixed with `part` + ".".
-    void push(std::string part) { prefix_.push_back(std::move(part)); }
+    // Names of parameters taken between push and pop are prefixed with `part` + ".". A tag's
+    // part starts the name afresh: the positions of the combinators around a tag are left
+    // out, so NN2's bottleneck conv is "bottleneck.weight", not "1.0.2.0.2.0.2.0.1.bottleneck.weight"
+    // (nested tags keep each other: "encoder.e1.weight").
+    void push(std::string part, bool tag = false) { prefix_.push_back({std::move(part), tag}); }
     void pop() { prefix_.pop_back(); }
 
     std::size_t parameters_taken() const { return parameter_offset_; }
@@ -83,14 +87,23 @@ public:
     const std::vector<ParameterInfo>& infos() const { return infos_; }
 
 private:
-    std::size_t record(std::string_view name, const std::vector<std::size_t>& shape, std::size_t offset,
-                       bool trainable) {
+    std::size_t record(std::string_view name, const std::vector<std::size_t>& shape, std::string_view layout,
+                       std::size_t offset, bool trainable) {
+        require(layout.size() == shape.size(), "parameter \"", name, "\": layout \"", layout, "\" has ",
+                layout.size(), " letters for a tensor of rank ", shape.size());
+        std::size_t first = 0;  // the parts after the innermost tag, and every tag
+        for (std::size_t i = 0; i < prefix_.size(); ++i)
+            if (prefix_[i].tag) first = i;
         std::string full;
-        for (const auto& part : prefix_) full += part + ".";
+        for (std::size_t i = 0; i < prefix_.size(); ++i)
+            if (prefix_[i].tag || i >= first) full += prefix_[i].text + ".";
         full += name;
+        for (const auto& info : infos_)
+            require(info.name != full, "two parameters of the network are both named \"", full,
+                    "\": give the tags that hold them different names");
         std::size_t count = 1;
         for (auto extent : shape) count *= extent;
-        infos_.push_back({std::move(full), shape, offset, trainable});
+        infos_.push_back({std::move(full), shape, std::string(layout), offset, trainable});
         return count;
     }
 
@@ -99,7 +112,11 @@ private:
     T* state_;
     std::size_t parameter_offset_ = 0;
     std::size_t state_offset_ = 0;
-    std::vector<std::string> prefix_;
+    struct Part {
+        std::string text;
+        bool tag = false;
+    };
+    std::vector<Part> prefix_;
     std::vector<ParameterInfo> infos_;
 };
 

@@ -60,9 +60,9 @@ struct SeparableConv2d {
         }
 
         void attach(ParameterCursor<T>& cursor) {
-            depthwise_ = cursor.take("depthwise", {K, K, std::size_t(In::channels), 1});
-            pointwise_ = cursor.take("pointwise", {1, 1, std::size_t(In::channels), std::size_t(Out)});
-            if constexpr (Options.bias) bias_ = cursor.take("bias", {std::size_t(Out)});
+            depthwise_ = cursor.take("depthwise", {K, K, std::size_t(In::channels), 1}, "HWCM");
+            pointwise_ = cursor.take("pointwise", {1, 1, std::size_t(In::channels), std::size_t(Out)}, "HWIO");
+            if constexpr (Options.bias) bias_ = cursor.take("bias", {std::size_t(Out)}, "O");
         }
         void initialize(Rng& rng) {
             // Keras' fans: [K, K, Cin, 1] → K·K·Cin in, K·K out; [1, 1, Cin, Out] → Cin in, Out out.

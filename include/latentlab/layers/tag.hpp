@@ -37,7 +37,7 @@ struct Tag {
         ConstView<T, output_shape> last_output() const { return last_output_; }
 
         void attach(ParameterCursor<T>& cursor) {
-            cursor.push(std::string(Name.view()));
+            cursor.push(std::string(Name.view()), /*tag=*/true);
             inner_.attach(cursor);
             cursor.pop();
         }

@@ -2,10 +2,11 @@
 // One recursive U-Net template for NN2, NN3 and the full U-Nets of E1 (and their separable
 // twins). Level i (0 = full resolution) is
 //     e{i+1}: conv block [+ dropout]                      — tagged "e1", "e2", …
-//     SkipConcat< MaxPool2 → level i+1 → Up2 → up-conv 2×2 > — skip first, then the branch
+//     SkipConcat< MaxPool2 → level i+1 → Up2 → up-conv 2×2 > — skip first, then the branch;
+//                                                            the up-conv tagged "u1", "u2", …
 //     d{i+1}: conv block (level 0: the head convs)          — tagged "d1", "d2", …
 // and the deepest level is the bottleneck block (tagged "bottleneck"). The network ends in
-// a 1×1 classifier and a softmax over the classes. Convs are 'same', ReLU, He-normal init
+// a 1×1 classifier (tagged "classifier") and a softmax over the classes. Convs are 'same', ReLU, He-normal init
 // (as the Keras originals); "separable" replaces every conv, up-convs and the classifier
 // included, by a depthwise K×K (no bias) + pointwise 1×1 (with bias) pair.
 #include <array>
@@ -74,7 +75,8 @@ struct UNetLevel {
                                                          maybe_dropout<Level + 1 == C.levels && C.dropout_deepest_encoder,
                                                                        C.dropout_rate>{}))>>;
     using down_and_up = sequential_of<layers<MaxPool2d<2>>, typename UNetLevel<C, Level + 1>::list,
-                                      layers<Upsample<2, Interpolation::nearest>, typename UNetConv<C, width, 2>::type>>;
+                                      layers<Upsample<2, Interpolation::nearest>,
+                                             Tag<level_name<'u', Level + 1>(), typename UNetConv<C, width, 2>::type>>>;
     using decoder_block =
         std::conditional_t<Level == 0, typename UNetHead<C, std::make_index_sequence<C.head_count>>::type, block>;
     using decoder = Tag<level_name<'d', Level + 1>(), as_layer<decoder_block>>;
@@ -96,7 +98,7 @@ struct UNet {
     static_assert(C.levels >= 1 && C.levels < 8, "a U-Net needs 1 to 7 levels above the bottleneck");
     static_assert(C.convs_per_level >= 1 && C.head_count >= 1, "every U-Net level needs at least one conv");
     using classifier = typename detail::UNetConv<C, C.classes, 1, Activation::identity()>::type;
-    using type = sequential_of<typename detail::UNetLevel<C, 0>::list, layers<classifier, Softmax>>;
+    using type = sequential_of<typename detail::UNetLevel<C, 0>::list, layers<Tag<"classifier", classifier>, Softmax>>;
 };
 
 inline constexpr UNetConfig nn2_config{.widths = {4, 8, 16, 32, 64}, .head = {16, 8}, .head_count = 2};
