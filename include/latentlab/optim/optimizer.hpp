@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "latentlab/backend/cpu/cpu.hpp"
 #include "latentlab/core/buffer.hpp"
 #include "latentlab/core/error.hpp"
 #include "latentlab/layers/layer.hpp"
@@ -210,12 +211,20 @@ protected:
     template <class T, class Update>
     static void update_segments(std::span<T> parameters, std::span<const std::type_identity_t<T>> gradients,
                                 std::span<const Segment> segments, double lr, double weight_decay, Update&& update) {
+        // Each parameter's update is independent of the others, so threads change nothing but
+        // the time (a dense layer's 10^5 parameters take ~1 ms a step in one thread).
+        constexpr std::size_t per_thread = 16384;
         for (const Segment& segment : segments) {
             const double segment_lr = lr * segment.lr_scale;
             const double segment_decay = weight_decay * segment.decay_scale;
-            for (std::size_t i = segment.begin; i < segment.end; ++i)
-                parameters[i] = static_cast<T>(update(i, static_cast<double>(parameters[i]),
-                                                      static_cast<double>(gradients[i]), segment_lr, segment_decay));
+            const std::size_t count = segment.end - segment.begin;
+            const cpu::Cpu threads{std::min(cpu::Cpu::default_threads(), static_cast<int>(count / per_thread) + 1)};
+            cpu::parallel_for(threads, count, [&](std::size_t begin, std::size_t end, int) {
+                for (std::size_t i = segment.begin + begin; i < segment.begin + end; ++i)
+                    parameters[i] = static_cast<T>(update(i, static_cast<double>(parameters[i]),
+                                                          static_cast<double>(gradients[i]), segment_lr,
+                                                          segment_decay));
+            });
         }
     }
 
