@@ -13,6 +13,7 @@
 #include <latentlab/optim/optim.hpp>
 #include <latentlab/train/train.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -169,6 +170,26 @@ TEST_CASE("A run stopped mid-epoch or between epochs resumes to the same final w
         CHECK(weights(resumed) == weights(reference));
         CHECK(rest.history.epochs() == 4);
     }
+    SECTION("Ctrl-C (SIGINT) inside an epoch saves interrupted.ckpt, and the run resumes from it") {
+        TempDir dir("sigint");
+        Net first({.seed = 5});
+        const auto stopped = train::fit(first, cross_entropy, data, phases,
+                                        {.run_dir = dir.path, .seed = 9, .progress = train::ProgressMode::quiet,
+                                         .on_batch_end = {[](train::BatchEnd& e) {
+                                             if (e.step == 4) std::raise(SIGINT);
+                                         }},
+                                         .on_interrupt = train::InterruptAction::save_and_return});
+        CHECK(stopped.reason == train::StopReason::interrupted);
+        CHECK(stopped.history.epochs() == 1);
+        Net resumed({.seed = 5});
+        train::fit(resumed, cross_entropy, data, phases,
+                   {.seed = 9, .progress = train::ProgressMode::quiet, .resume_from = dir.path / "interrupted.ckpt"});
+        CHECK(weights(resumed) == weights(reference));
+        // fit gave the previous handler (Catch2's, here) back.
+        void (*current)(int) = std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGINT, current);
+        CHECK(current != &train::fit_detail::on_sigint);
+    }
     SECTION("stopped by a callback after an epoch, resumed from last.ckpt") {
         TempDir dir("stop");
         Net first({.seed = 5});
@@ -317,4 +338,23 @@ TEST_CASE("predict gives probabilities or classes in eval mode, in batches", "[t
         CHECK(classes(n, 0, 0) == (raw(n, 0, 0, 1) > raw(n, 0, 0, 0) ? 1 : 0));
         CHECK(p1 / p0 == Approx(std::exp(raw(n, 0, 0, 1) - raw(n, 0, 0, 0))).epsilon(1e-4));
     }
+}
+
+TEST_CASE("Progress draws a bar on terminals, plain epoch lines elsewhere, nothing when quiet", "[train][progress]") {
+    std::ostringstream bar_out, lines_out, quiet_out;
+    train::Progress bar(train::ProgressMode::bar, bar_out), lines(train::ProgressMode::lines, lines_out),
+        quiet(train::ProgressMode::quiet, quiet_out);
+    for (auto* p : {&bar, &lines, &quiet}) {
+        p->begin_epoch("epoch 1/2", 4);
+        p->batch(4, 0.5, 0.75, 1000, 0);  // the last batch is always drawn
+        p->end_epoch("loss 0.5000");
+    }
+    CHECK_THAT(bar_out.str(), Catch::Contains("epoch 1/2 [========================] 4/4 loss 0.5000 accuracy 0.7500 "
+                                              "1000 img/s ETA 0:00") &&
+                                  Catch::EndsWith("\r\033[Kepoch 1/2  loss 0.5000\n"));
+    CHECK(lines_out.str() == "epoch 1/2  loss 0.5000\n");
+    CHECK(quiet_out.str().empty());
+    CHECK(train::Progress::clock_text(3725) == "1:02:05");
+    CHECK(train::Progress::clock_text(-1) == "--:--");
+    CHECK(train::Progress(train::ProgressMode::automatic, lines_out).mode() == train::ProgressMode::lines);
 }

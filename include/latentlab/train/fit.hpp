@@ -100,7 +100,7 @@ struct FitOptions {
     std::filesystem::path resume_from{};   // a last/interrupted/final checkpoint of the same run
     InterruptAction on_interrupt = InterruptAction::save_and_exit;
     std::size_t micro_batch = 0;           // > 0: forward/backward at most this many images at a time
-    std::size_t eval_batch = 256;
+    std::size_t eval_batch = 0;            // 0: the largest phase batch (the workspace is planned for it)
     std::string name{};                    // recorded in config.json
 };
 
@@ -187,13 +187,14 @@ public:
                     phase.schedule().plateau_mode() == optim::PlateauMode::min ? "min" : "max", " but the monitor ",
                     monitor_, " is ", fit_detail::minimized(monitor_) ? "minimized" : "maximized",
                     " (set PlateauOptions::mode to match)");
-        std::size_t largest = options_.eval_batch;
+        std::size_t largest = 0;
         for (const auto& phase : phases_) {
             const std::size_t step_batch = options_.micro_batch ? std::min(options_.micro_batch, phase.options().batch)
                                                                  : phase.options().batch;
             largest = std::max(largest, std::min(step_batch, data_.size()));
         }
-        net_.plan(largest);
+        eval_batch_ = options_.eval_batch ? options_.eval_batch : largest;
+        net_.plan(std::max(largest, eval_batch_));
         gradient_ = HostTensor<float, Out>(largest);
     }
 
@@ -280,7 +281,9 @@ private:
             const double elapsed =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
             const double rate = static_cast<double>(images_this_session) / std::max(elapsed, 1e-9);
-            progress_.batch(at.batch, epoch_loss_ / static_cast<double>(epoch_images_), rate,
+            const bool counted = train_confusion_ && train_confusion_->total() > 0;
+            progress_.batch(at.batch, epoch_loss_ / static_cast<double>(epoch_images_),
+                            counted ? metrics::accuracy(*train_confusion_) : -1.0, rate,
                             static_cast<double>(batches - at.batch) * elapsed /
                                 static_cast<double>(std::max<std::size_t>(at.batch, 1)));
             BatchEnd event{epoch, at.batch, at.steps, value};
@@ -380,7 +383,7 @@ private:
         if (train_confusion_) fit_detail::add_scores(row, "", *train_confusion_, false);
         const auto validation_start = std::chrono::steady_clock::now();
         if (validation_) {
-            const auto result = evaluate(net_, loss_, *validation_, {.batch = options_.eval_batch, .cpu = options_.cpu});
+            const auto result = evaluate(net_, loss_, *validation_, {.batch = eval_batch_, .cpu = options_.cpu});
             row.emplace_back("val_loss", result.loss);
             if (result.confusion) fit_detail::add_scores(row, "val_", *result.confusion, true);
         }
@@ -618,6 +621,7 @@ private:
     RunDirectory run_;
     std::optional<DataRef::Typed<In, Out>> validation_;
     std::string monitor_;
+    std::size_t eval_batch_ = 0;
     HostTensor<float, Out> gradient_;
     History history_;
     std::optional<metrics::ConfusionMatrix> train_confusion_;

@@ -39,7 +39,9 @@ public:
         last_draw_ = {};
     }
     // After batch `done` (1-based) of the epoch; redraws the bar at most 10 times a second.
-    void batch(std::size_t done, double running_loss, double images_per_second, double seconds_left) {
+    // running_accuracy < 0: not measured.
+    void batch(std::size_t done, double running_loss, double running_accuracy, double images_per_second,
+               double seconds_left) {
         if (mode_ != ProgressMode::bar) return;
         const auto now = std::chrono::steady_clock::now();
         if (done < batches_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
@@ -49,7 +51,9 @@ public:
         std::ostringstream line;
         line << '\r' << label_ << " [" << std::string(filled, '=') << (filled < width ? ">" : "")
              << std::string(width - filled - (filled < width ? 1 : 0), ' ') << "] " << done << '/' << batches_
-             << " loss " << std::setprecision(4) << std::fixed << running_loss << ' ' << std::setprecision(0)
+             << " loss " << std::setprecision(4) << std::fixed << running_loss;
+        if (running_accuracy >= 0) line << " accuracy " << running_accuracy;
+        line << ' ' << std::setprecision(0)
              << images_per_second << " img/s ETA " << clock_text(seconds_left) << "\033[K";
         *out_ << line.str() << std::flush;
         bar_shown_ = true;
