@@ -119,7 +119,7 @@ int main(int argc, char** argv) try {
             table << line;
             std::cout << "\n" << table.str() << std::flush;
         }
-    train::write_text_file(std::filesystem::path(s.out) / "table.txt", table.str());
+    data::write_file_atomically(std::filesystem::path(s.out) / "table.txt", table.str());
 } catch (const std::exception& error) {
     std::cerr << "segmentation_study: " << error.what() << "\n";
     return 1;

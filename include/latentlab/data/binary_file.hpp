@@ -1,6 +1,7 @@
 #pragma once
-// Finding and reading the files of a dataset. Every failure names the file and says what
-// was wrong, and a file is read whole or not at all: a short read is an Error.
+// Finding, reading and writing files. Every failure names the file and says what was wrong;
+// a file is read whole or not at all (a short read is an Error) and written whole or not at
+// all (write_file_atomically).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -63,6 +64,21 @@ inline FileContents read_file_contents(const std::filesystem::path& path) {
     std::vector<std::uint8_t> bytes = read_file_bytes(path);
     if (!has_gzip_magic(bytes)) return {std::move(bytes), false};
     return {gunzip(bytes, path.string()), true};
+}
+
+// Writes `bytes` to path + ".partial", then renames it to `path`: a crash or a full disk
+// never leaves a half-written file under the real name (checkpoints, run logs).
+inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+    auto temporary = path;
+    temporary += ".partial";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        require(out.good(), "cannot write ", temporary.string());
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        out.flush();
+        require(out.good(), "writing ", temporary.string(), " failed (disk full?)");
+    }
+    std::filesystem::rename(temporary, path);
 }
 
 // The first of `names` that exists in `dir`; `what` describes the file in the message

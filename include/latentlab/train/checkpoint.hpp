@@ -32,6 +32,7 @@
 
 #include "latentlab/core/crc32.hpp"
 #include "latentlab/core/error.hpp"
+#include "latentlab/data/binary_file.hpp"
 #include "latentlab/layers/layer.hpp"
 
 namespace latentlab::train {
@@ -69,8 +70,8 @@ inline std::string shape_text(const std::vector<std::uint64_t>& shape) {
 }
 }  // namespace checkpoint_detail
 
-// Collects records, then writes them in one go to a temporary file that replaces the
-// target only when complete: an interrupted save never leaves a half-written checkpoint.
+// Collects records, then writes them in one go (write_file_atomically): an interrupted
+// save never leaves a half-written checkpoint.
 class CheckpointWriter {
 public:
     template <class T>
@@ -99,16 +100,7 @@ public:
         file += body_;
         put(file, crc32_of(file));
         if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-        auto temporary = path;
-        temporary += ".partial";
-        {
-            std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-            require(out.good(), "CheckpointWriter: cannot write ", temporary.string());
-            out.write(file.data(), static_cast<std::streamsize>(file.size()));
-            out.flush();
-            require(out.good(), "CheckpointWriter: writing ", temporary.string(), " failed (disk full?)");
-        }
-        std::filesystem::rename(temporary, path);
+        data::write_file_atomically(path, file);
     }
 
 private:

@@ -281,7 +281,9 @@ private:
             const double elapsed =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
             const double rate = static_cast<double>(images_this_session) / std::max(elapsed, 1e-9);
-            const bool counted = train_confusion_ && train_confusion_->total() > 0;
+            // Only the bar shows it: the scores allocate, and this is the training loop.
+            const bool counted = progress_.mode() == ProgressMode::bar && train_confusion_ &&
+                                 train_confusion_->total() > 0;
             progress_.batch(at.batch, epoch_loss_ / static_cast<double>(epoch_images_),
                             counted ? metrics::accuracy(*train_confusion_) : -1.0, rate,
                             static_cast<double>(batches - at.batch) * elapsed /

@@ -10,28 +10,16 @@
 // Files are rewritten after every epoch, so a run killed at any moment leaves a directory
 // that describes it up to its last finished epoch.
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "latentlab/core/error.hpp"
+#include "latentlab/data/binary_file.hpp"
 #include "latentlab/plot/figure.hpp"
 #include "latentlab/train/history.hpp"
 
 namespace latentlab::train {
-
-inline void write_text_file(const std::filesystem::path& path, std::string_view text) {
-    auto temporary = path;
-    temporary += ".partial";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        require(out.good(), "cannot write ", temporary.string());
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
-        require(out.good(), "writing ", temporary.string(), " failed (disk full?)");
-    }
-    std::filesystem::rename(temporary, path);
-}
 
 class RunDirectory {
 public:
@@ -48,13 +36,13 @@ public:
     std::filesystem::path file(std::string_view name) const { return path_ / name; }
 
     void write_config(const std::string& json) const {
-        if (enabled()) write_text_file(file("config.json"), json);
+        if (enabled()) data::write_file_atomically(file("config.json"), json);
     }
 
     void write_history(const History& history) const {
         if (!enabled() || history.empty()) return;
-        write_text_file(file("metrics.csv"), history.to_csv());
-        write_text_file(file("metrics.json"), history.to_json());
+        data::write_file_atomically(file("metrics.csv"), history.to_csv());
+        data::write_file_atomically(file("metrics.json"), history.to_json());
         draw_curves(history, {"loss", "val_loss"}, "Loss", "loss", true);
         std::vector<std::string> scores;
         for (const char* name : {"accuracy", "val_accuracy", "mean_iou", "val_mean_iou"})
