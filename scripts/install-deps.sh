@@ -9,7 +9,8 @@ packages=(
   libeigen3-dev libxtensor-dev zlib1g-dev libstb-dev
   pkg-config libcairo2-dev fonts-dejavu-core
   catch2 libbenchmark-dev
-  python3 python3-numpy python3-torch python3-sklearn   # tools/ and benchmarks/ (run with /usr/bin/python3)
+  libspectra-dev libhnswlib-dev         # analysis: Lanczos eigensolver (UMAP init), approximate kNN
+  python3 python3-numpy python3-torch python3-sklearn umap-learn   # tools/ and benchmarks/ (run with /usr/bin/python3)
   libhdf5-dev                           # optional feature HDF5 (data/hdf5.hpp)
   dataset-fashion-mnist                 # real data: /usr/share/datasets/fashion-mnist (tests, E2-E4)
 )

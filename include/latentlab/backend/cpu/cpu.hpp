@@ -53,6 +53,26 @@ void parallel_for(const Cpu& cpu, std::size_t count, Body&& body) {
 }
 
 
+// Like parallel_for, for work whose cost varies along the range (graph vertices of uneven
+// degree, approximate-search insertions): threads take chunks of `chunk` items as they
+// finish, so none waits for a slow static share. body(begin, end, thread) per chunk.
+template <class Body>
+void parallel_for_dynamic(const Cpu& cpu, std::size_t count, std::size_t chunk, Body&& body) {
+    chunk = std::max<std::size_t>(chunk, 1);
+    const std::size_t chunks = (count + chunk - 1) / chunk;
+    const int threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(cpu.threads), chunks));
+    if (threads <= 1) {
+        if (count > 0) body(std::size_t{0}, count, 0);
+        return;
+    }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (std::size_t c = 0; c < chunks; ++c) body(c * chunk, std::min(count, (c + 1) * chunk), omp_get_thread_num());
+#else
+    body(std::size_t{0}, count, 0);
+#endif
+}
+
 // Runs body(first_image, image_count, thread) over the batch cut into chunks of `chunk`
 // images (the last may be shorter), the chunks spread statically over the threads.
 template <class Body>
