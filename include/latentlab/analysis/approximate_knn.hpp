@@ -14,6 +14,13 @@
 #include <stdexcept>
 #include <utility>
 
+// hnswlib 0.6's SIMD section defines functions that are not inline (cpuid, xgetbv,
+// AVXCapable) — two translation units including it would not link — and its SSE search
+// loop reads the list entry after the last one, which AddressSanitizer rightly reports.
+// Without it hnswlib is plain C++, and the distance below is ours.
+#ifndef NO_MANUAL_VECTORIZATION
+#define NO_MANUAL_VECTORIZATION
+#endif
 #include <hnswlib/hnswlib.h>
 
 #include "latentlab/analysis/knn.hpp"
@@ -22,6 +29,42 @@
 #include "latentlab/core/error.hpp"
 
 namespace latentlab::analysis {
+
+namespace hnsw_detail {
+
+// Squared Euclidean distance for the graph search: eight float partial sums, which the
+// compiler keeps in one vector register (a single running sum would be a serial chain).
+inline float squared_l2(const void* a_bytes, const void* b_bytes, const void* dim_bytes) {
+    const auto* a = static_cast<const float*>(a_bytes);
+    const auto* b = static_cast<const float*>(b_bytes);
+    const std::size_t n = *static_cast<const std::size_t*>(dim_bytes);
+    constexpr std::size_t lanes = 8;
+    float partial[lanes] = {};
+    const std::size_t whole = n / lanes * lanes;
+    for (std::size_t k = 0; k < whole; k += lanes)
+        for (std::size_t l = 0; l < lanes; ++l) {
+            const float d = a[k + l] - b[k + l];
+            partial[l] += d * d;
+        }
+    for (std::size_t k = whole; k < n; ++k) {
+        const float d = a[k] - b[k];
+        partial[k - whole] += d * d;
+    }
+    return ((partial[0] + partial[4]) + (partial[1] + partial[5])) + ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+}
+
+class L2Space final : public hnswlib::SpaceInterface<float> {
+public:
+    explicit L2Space(std::size_t dim) : dim_(dim) {}
+    std::size_t get_data_size() override { return dim_ * sizeof(float); }
+    hnswlib::DISTFUNC<float> get_dist_func() override { return &squared_l2; }
+    void* get_dist_func_param() override { return &dim_; }
+
+private:
+    std::size_t dim_;
+};
+
+}  // namespace hnsw_detail
 
 struct HnswOptions {
     std::size_t links = 16;             // M: links per node and layer (memory ∝ M)
@@ -40,7 +83,7 @@ public:
         require(options.ef_construction >= 1, "HnswIndex: ef_construction is 0; expected ≥ 1");
         dim_ = columns(points);
         size_ = rows(points);
-        space_ = std::make_unique<hnswlib::L2Space>(dim_);
+        space_ = std::make_unique<hnsw_detail::L2Space>(dim_);
         index_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(space_.get(), size_, options.links,
                                                                   options.ef_construction, options.seed);
         // The first point becomes the entry point; the rest are inserted concurrently
@@ -106,7 +149,7 @@ private:
     HnswOptions options_;
     std::size_t dim_ = 0;
     std::size_t size_ = 0;
-    std::unique_ptr<hnswlib::L2Space> space_;
+    std::unique_ptr<hnsw_detail::L2Space> space_;
     std::unique_ptr<hnswlib::HierarchicalNSW<float>> index_;
 };
 
