@@ -21,6 +21,7 @@
 
 #include "latentlab/core/random.hpp"
 #include "analysis_support.hpp"
+#include "support.hpp"
 #include "latentlab/data/npy.hpp"
 
 using namespace latentlab;
@@ -33,17 +34,7 @@ xt::xarray<T> golden(const std::string& name) { return testing::golden_array<T>(
 
 Matrix golden_matrix(const std::string& name) { return testing::golden_matrix("pca", name); }
 
-// ‖a − b‖ / ‖b‖ over `count` elements.
-template <class A, class B>
-double relative_error(const A* a, const B* b, std::size_t count) {
-    double difference = 0, norm = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-        const double delta = static_cast<double>(a[i]) - static_cast<double>(b[i]);
-        difference += delta * delta;
-        norm += static_cast<double>(b[i]) * static_cast<double>(b[i]);
-    }
-    return std::sqrt(difference / norm);
-}
+using testing::relative_error;
 
 template <class A>
 void check_close(const A& ours, const xt::xarray<double>& reference, double tolerance, const std::string& what) {
