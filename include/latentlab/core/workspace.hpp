@@ -40,21 +40,28 @@ private:
     std::size_t used_ = 0;
 };
 
-// Owns the memory of one plan; `plan(fn)` calls fn(Arena&) twice (measure, then carve).
+// Owns the memory of one plan; `plan(bind)` calls bind(Arena&) twice (measure, then carve).
+// Storage is the backend's byte buffer (host or device memory); `allocate(bytes)` makes one.
+template <class Storage = AlignedBuffer<std::byte>>
 class Workspace {
 public:
     template <class Bind>
     void plan(Bind&& bind) {
+        plan(bind, [](std::size_t bytes) { return Storage(bytes); });
+    }
+    template <class Bind, class Allocate>
+    void plan(Bind&& bind, Allocate&& allocate) {
         Arena measure;
         bind(measure);
-        storage_ = AlignedBuffer<std::byte>(measure.used());
+        storage_ = Storage();  // free the old plan's memory before taking the new one
+        storage_ = allocate(measure.used());
         Arena carve(storage_.data(), storage_.size());
         bind(carve);
     }
     std::size_t bytes() const { return storage_.size(); }
 
 private:
-    AlignedBuffer<std::byte> storage_;
+    Storage storage_;
 };
 
 }  // namespace latentlab

@@ -27,6 +27,7 @@
 #include "latentlab/core/error.hpp"
 #include "latentlab/core/fixed_string.hpp"
 #include "latentlab/core/static_check.hpp"
+#include "latentlab/core/window.hpp"
 #include "latentlab/layers/layer.hpp"
 #include "latentlab/layers/pool.hpp"
 #include "latentlab/layers/tag.hpp"
@@ -106,6 +107,7 @@ struct MaxUnpool2d {
                         static_assert(checks::unpool_mirrors_pool<Layer, In, output_shape, typename Pool::input_shape,
                                                                   typename Pool::output_shape>());
                         pool_ = &layer.inner().argmax();
+                        pool_geometry_ = Pool::geometry;
                     }
                 }
             });
@@ -119,13 +121,13 @@ struct MaxUnpool2d {
         void plan(Arena&, std::size_t, const Backend&) {}
         void forward(Backend& backend, const Pass&, ConstView<T, In> x, TensorView<T, output_shape> y) {
             check_pool(x.batch);
-            max_unpool_forward(backend, x.data, pool_->data, y.data, In::size, output_shape::size, x.batch);
+            max_unpool_forward(backend, pool_geometry_, x.data, pool_->data, y.data, x.batch);
         }
         void backward(Backend& backend, const Pass&, ConstView<T, In> x, ConstView<T, output_shape>,
                       ConstView<T, output_shape> dy, TensorView<T, In> dx) {
             check_pool(x.batch);
             if (dx.data)
-                max_unpool_backward(backend, dy.data, pool_->data, dx.data, In::size, output_shape::size, x.batch);
+                max_unpool_backward(backend, pool_geometry_, dy.data, pool_->data, dx.data, x.batch);
         }
 
     private:
@@ -140,6 +142,7 @@ struct MaxUnpool2d {
         }
 
         const PoolArgmax* pool_ = nullptr;
+        Window2d pool_geometry_{};  // its shapes mirror this layer's (checked in link)
     };
 };
 

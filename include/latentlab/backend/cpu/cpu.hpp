@@ -6,6 +6,10 @@
 // splitting images across cores beats splitting each small GEMM.
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
+
+#include "latentlab/core/buffer.hpp"
+#include "latentlab/core/tensor.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -16,6 +20,16 @@ namespace cpu {
 
 // Lives in namespace cpu so that argument-dependent lookup finds the CPU kernels.
 struct Cpu {
+    // Where a network on this backend keeps its parameters and workspace (Network asks
+    // every backend the same three things; backend/cuda answers with device memory).
+    using memory = HostMemory;
+    template <class T>
+    using Buffer = AlignedBuffer<T>;
+    template <class T>
+    Buffer<T> allocate(std::size_t count) const {
+        return Buffer<T>(count);
+    }
+
     int threads = default_threads();
 
     static int default_threads() {
@@ -26,6 +40,20 @@ struct Cpu {
 #endif
     }
 };
+
+// Copies between the caller's host memory and the backend's memory (here the same).
+template <class T>
+void copy_in(const Cpu&, const T* host, std::size_t count, T* data) {
+    if (count > 0) std::memcpy(data, host, count * sizeof(T));
+}
+template <class T>
+void copy_out(const Cpu&, const T* data, std::size_t count, T* host) {
+    if (count > 0) std::memcpy(host, data, count * sizeof(T));
+}
+template <class T>
+void fill_zero(const Cpu&, T* data, std::size_t count) {
+    std::fill_n(data, count, T(0));
+}
 
 // Runs body(begin, end, thread) over a static partition of [0, count) into at most
 // cpu.threads contiguous ranges; `thread` indexes per-thread scratch.

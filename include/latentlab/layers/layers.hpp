@@ -1,0 +1,20 @@
+#pragma once
+// Every layer and combinator (what latentlab.hpp includes of the layers; programs that need
+// only networks, e.g. the GPU tests, include this instead of the whole library).
+#include "latentlab/layers/activation.hpp"
+#include "latentlab/layers/activations.hpp"
+#include "latentlab/layers/batch_norm.hpp"
+#include "latentlab/layers/conv.hpp"
+#include "latentlab/layers/conv_transpose.hpp"
+#include "latentlab/layers/dense.hpp"
+#include "latentlab/layers/depthwise.hpp"
+#include "latentlab/layers/dropout.hpp"
+#include "latentlab/layers/flatten.hpp"
+#include "latentlab/layers/pool.hpp"
+#include "latentlab/layers/separable.hpp"
+#include "latentlab/layers/sequential.hpp"
+#include "latentlab/layers/skip.hpp"
+#include "latentlab/layers/softmax.hpp"
+#include "latentlab/layers/tag.hpp"
+#include "latentlab/layers/unpool.hpp"
+#include "latentlab/layers/upsample.hpp"
