@@ -30,6 +30,9 @@ if [[ -z "$cudnn" && ! -e "$cuda/include/cudnn.h" ]]; then
 fi
 flags=(-std=c++20 -O2 -fopenmp -march=native -Wall -Wextra -DLATENTLAB_WITH_CUDA -Iinclude -Itests/cuda
        -isystem "$deps/eigen3" -isystem "$deps" -isystem "$cuda/include")
+# GCC 12 reports false -Wmaybe-uninitialized inside its AVX-512 intrinsics when Eigen uses them
+# (bug 105593), as in CMakeLists.txt.
+[[ "$(g++ -dumpversion | cut -d. -f1)" -lt 13 ]] && flags+=(-mno-avx512f)
 libs=(-L"$cuda/lib64" -lcublas -lnvrtc -lcudart -Wl,-rpath,"$cuda/lib64")
 if [[ -n "$cudnn" ]]; then
   flags+=(-isystem "$cudnn/include")
