@@ -7,17 +7,13 @@
 #include <cstdlib>
 #include <memory>
 
+#include "benchmark_threads.hpp"
 #include <latentlab/latentlab.hpp>
 #include <latentlab/models/models.hpp>
 
 using namespace latentlab;
 
 namespace {
-
-int threads() {
-    const char* env = std::getenv("LATENTLAB_THREADS");
-    return env ? std::atoi(env) : 2;
-}
 
 void fashion_epoch(benchmark::State& state) {
     using Image = Shape<28, 28, 1>;
@@ -26,10 +22,10 @@ void fashion_epoch(benchmark::State& state) {
     const losses::SoftmaxCrossEntropy<10> loss{};
     const auto batch = static_cast<std::size_t>(state.range(0));
     for (auto _ : state) {
-        auto net = std::make_unique<Network<models::LectureCnn, Image>>(NetworkOptions{.seed = 1}, Cpu{threads()});
+        auto net = std::make_unique<Network<models::LectureCnn, Image>>(NetworkOptions{.seed = 1}, Cpu{benchmark_threads()});
         const auto result =
             train::fit(*net, loss, train_set, {train::Phase(optim::Adam({.lr = 1e-3}), {.epochs = 1, .batch = batch})},
-                       {.progress = train::ProgressMode::quiet, .cpu = Cpu{threads()}});
+                       {.progress = train::ProgressMode::quiet, .cpu = Cpu{benchmark_threads()}});
         state.counters["train_loss"] = result.history.last("loss");
         state.counters["train_accuracy"] = result.history.last("accuracy");
     }

@@ -7,22 +7,18 @@
 #include <cstdlib>
 #include <memory>
 
+#include "benchmark_threads.hpp"
 #include <latentlab/latentlab.hpp>
 
 using namespace latentlab;
 
 namespace {
 
-int threads() {
-    const char* env = std::getenv("LATENTLAB_THREADS");
-    return env ? std::atoi(env) : 2;
-}
-
 template <class Spec, class In>
 void run(benchmark::State& state, bool with_backward) {
     using Net = Network<Spec, In, Cpu, float>;
     constexpr std::size_t batch = 128;
-    auto net = std::make_unique<Net>(NetworkOptions{.seed = 1}, Cpu{threads()});
+    auto net = std::make_unique<Net>(NetworkOptions{.seed = 1}, Cpu{benchmark_threads()});
     net->plan(batch);
     HostTensor<float, In> x(batch), dx(batch);
     HostTensor<float, typename Net::output_shape> dy(batch);

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <vector>
 
+#include "benchmark_threads.hpp"
 #include <latentlab/data/rectangles.hpp>
 
 using namespace latentlab;
@@ -16,11 +17,6 @@ using namespace latentlab::data;
 namespace {
 
 constexpr std::size_t batch = 2048;
-
-int threads() {
-    const char* env = std::getenv("LATENTLAB_THREADS");
-    return env ? std::atoi(env) : 2;
-}
 
 const Rectangles& training_set() {
     static const Rectangles data({.count = 200'000, .delta = 15, .seed = 1});
@@ -34,7 +30,7 @@ void count_images(benchmark::State& state) {
 
 void draw_images(benchmark::State& state) {
     const Rectangles& data = training_set();
-    const Cpu cpu{threads()};
+    const Cpu cpu{benchmark_threads()};
     std::vector<std::uint8_t> images(batch * rectangles::image_bytes), masks(batch * rectangles::mask_bytes);
     std::vector<RectangleParams> params(batch * rectangles::max_rectangles);
     std::size_t first = 0;
@@ -54,7 +50,7 @@ void draw_images(benchmark::State& state) {
 
 void fill_batch(benchmark::State& state, PreprocessMode mode) {
     const Rectangles& data = training_set();
-    const Cpu cpu{threads()};
+    const Cpu cpu{benchmark_threads()};
     HostTensor<float, rectangles::ImageShape> x(batch);
     HostTensor<float, rectangles::MaskShape> y(batch);
     std::vector<std::size_t> indices(batch);

@@ -7,17 +7,13 @@
 #include <cstdlib>
 #include <memory>
 
+#include "benchmark_threads.hpp"
 #include <latentlab/latentlab.hpp>
 #include <latentlab/models/models.hpp>
 
 using namespace latentlab;
 
 namespace {
-
-int threads() {
-    const char* env = std::getenv("LATENTLAB_THREADS");
-    return env ? std::atoi(env) : 2;
-}
 
 enum class Work { forward, forward_backward, train_step };
 
@@ -27,7 +23,7 @@ void run(benchmark::State& state, Work work) {
     using Net = Network<Spec, In, Cpu, float>;
     using Out = typename Net::output_shape;
     const auto batch = static_cast<std::size_t>(state.range(0));
-    auto net = std::make_unique<Net>(NetworkOptions{.seed = 1}, Cpu{threads()});
+    auto net = std::make_unique<Net>(NetworkOptions{.seed = 1}, Cpu{benchmark_threads()});
     net->plan(batch);
     HostTensor<float, In> x(batch);
     HostTensor<float, Out> target(batch), gradient(batch);

@@ -22,17 +22,13 @@
 #include <numeric>
 #include <vector>
 
+#include "benchmark_threads.hpp"
 #include <latentlab/analysis/embedding_quality.hpp>
 #include <latentlab/core/random.hpp>
 
 using namespace latentlab;
 
 namespace {
-
-int threads() {
-    const char* env = std::getenv("LATENTLAB_THREADS");
-    return env ? std::atoi(env) : 2;
-}
 
 struct Data {
     analysis::Matrix high, low;
@@ -105,7 +101,7 @@ double peak_megabytes() {
 int main(int argc, char** argv) {
     const std::size_t rows = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 45000;
     const std::size_t dims = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 2048;
-    const Cpu cpu{threads()};
+    const Cpu cpu{benchmark_threads()};
     constexpr std::size_t k = 15;
 
     {

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "benchmark_threads.hpp"
 #include <latentlab/analysis/embedding_quality.hpp>
 #include <latentlab/analysis/knn_classifier.hpp>
 #include <latentlab/analysis/umap.hpp>
@@ -17,11 +18,6 @@
 using namespace latentlab;
 
 namespace {
-
-int threads() {
-    const char* env = std::getenv("LATENTLAB_THREADS");
-    return env ? std::atoi(env) : 2;
-}
 
 struct Fashion {
     analysis::Matrix pixels;
@@ -38,7 +34,7 @@ Fashion fashion_test() {
 
 void umap_fashion(benchmark::State& state, analysis::UmapMode mode) {
     const Fashion fashion = fashion_test();
-    const Cpu cpu{threads()};
+    const Cpu cpu{benchmark_threads()};
     analysis::Matrix embedding;
     for (auto _ : state) {
         analysis::Umap umap({.mode = mode, .seed = 1, .cpu = cpu});

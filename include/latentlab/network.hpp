@@ -57,19 +57,24 @@ public:
           parameters_(backend_.template allocate<T>(parameter_count)),
           gradients_(backend_.template allocate<T>(parameter_count)),
           state_(backend_.template allocate<T>(state_count)) {
-        if constexpr (on_host) {
-            attach(parameters_.data(), state_.data());
-            link_layers(root_);
-            Rng rng(options_.seed, /*stream=*/0);
-            root_.initialize(rng);
-        } else {
-            AlignedBuffer<T> values(parameter_count), state(state_count);
-            attach(values.data(), state.data());
-            link_layers(root_);
-            Rng rng(options_.seed, /*stream=*/0);
-            root_.initialize(rng);
-            copy_in(backend_, values.data(), values.size(), parameters_.data());
-            copy_in(backend_, state.data(), state.size(), state_.data());
+        // Layers initialise their slices in place: on a device backend, in host copies that
+        // are then uploaded, and the layers re-attached to the device arrays.
+        AlignedBuffer<T> host_values, host_state;
+        T* values = parameters_.data();
+        T* state = state_.data();
+        if constexpr (!on_host) {
+            host_values = AlignedBuffer<T>(parameter_count);
+            host_state = AlignedBuffer<T>(state_count);
+            values = host_values.data();
+            state = host_state.data();
+        }
+        attach(values, state);
+        link_layers(root_);
+        Rng rng(options_.seed, /*stream=*/0);
+        root_.initialize(rng);
+        if constexpr (!on_host) {
+            copy_in(backend_, host_values.data(), host_values.size(), parameters_.data());
+            copy_in(backend_, host_state.data(), host_state.size(), state_.data());
             attach(parameters_.data(), state_.data());
         }
     }

@@ -1,6 +1,7 @@
 #pragma once
 // Golden arrays of the analysis tests: tests/data/<folder>/<name>.npy, written by the
-// tools/make_<folder>_golden.py scripts, read as arrays, feature matrices or labels.
+// tools/make_<folder>_golden.py scripts, read as arrays, feature matrices or labels; and
+// random feature matrices.
 #include <algorithm>
 #include <filesystem>
 #include <string>
@@ -9,6 +10,7 @@
 #include <xtensor/xarray.hpp>
 
 #include "latentlab/analysis/matrix.hpp"
+#include "latentlab/core/random.hpp"
 #include "latentlab/data/npy.hpp"
 
 namespace latentlab::testing {
@@ -35,6 +37,14 @@ inline analysis::Labels golden_labels(const std::string& folder, const std::stri
     analysis::Labels labels = analysis::Labels::from_shape({array.size()});
     std::copy(array.begin(), array.end(), labels.begin());
     return labels;
+}
+
+// n × d standard normal values drawn from Rng(seed, stream).
+inline analysis::Matrix normal_matrix(std::size_t n, std::size_t d, std::uint64_t seed, std::uint64_t stream) {
+    analysis::Matrix m = analysis::Matrix::from_shape({n, d});
+    Rng rng(seed, stream);
+    for (float& v : m) v = static_cast<float>(rng.normal());
+    return m;
 }
 
 }  // namespace latentlab::testing

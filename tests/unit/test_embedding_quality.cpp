@@ -30,12 +30,7 @@ xt::xarray<T> golden(const std::string& name) { return testing::golden_array<T>(
 
 Matrix golden_matrix(const std::string& name) { return testing::golden_matrix("embedding", name); }
 
-Matrix random_matrix(std::size_t n, std::size_t d, std::uint64_t seed) {
-    Matrix m = Matrix::from_shape({n, d});
-    Rng rng(seed, 12);
-    for (float& v : m) v = static_cast<float>(rng.normal());
-    return m;
-}
+Matrix random_matrix(std::size_t n, std::size_t d, std::uint64_t seed) { return testing::normal_matrix(n, d, seed, 12); }
 
 // Checks the three neighbourhood scores of one golden set (quality or ties) for each k.
 void check_neighbourhood_scores(const std::string& prefix, const std::string& high_name, const std::string& low_name,

@@ -52,13 +52,6 @@ Graph path_graph(std::size_t n) {
     return Graph::from_edges(n, edges);
 }
 
-Matrix random_points(std::size_t n, std::size_t d, std::uint64_t seed) {
-    Matrix m = Matrix::from_shape({n, d});
-    Rng rng(seed, 13);
-    for (float& v : m) v = static_cast<float>(rng.normal());
-    return m;
-}
-
 }  // namespace
 
 TEST_CASE("Dijkstra on a hand-made graph", "[geometry]") {
@@ -113,7 +106,7 @@ TEST_CASE("the central node equals brute force on random graphs", "[geometry]") 
         // in 16-d (a narrow eccentricity distribution: the hard case for the bounds).
         for (const std::size_t d : {3, 16}) {
             INFO(d << "-d points");
-            const Matrix points = random_points(300, d, seed);
+            const Matrix points = testing::normal_matrix(300, d, seed, 13);
             const Graph knn = knn_graph(exact_knn(points, 4, Cpu{1}));
             const Centre ours = central_node(knn), reference = brute_force_centre(knn);
             CHECK(ours.node == reference.node);

@@ -70,13 +70,6 @@ void copy_to_host(cudaStream_t stream, const T* device, std::size_t count, T* ho
 }
 
 template <class T>
-void copy_on_device(cudaStream_t stream, const T* from, std::size_t count, T* to) {
-    if (count > 0 && from != to)
-        check(cudaMemcpyAsync(to, from, count * sizeof(T), cudaMemcpyDeviceToDevice, stream),
-              "cudaMemcpyAsync (device to device)");
-}
-
-template <class T>
 void fill_zero(cudaStream_t stream, T* device, std::size_t count) {
     if (count > 0) check(cudaMemsetAsync(device, 0, count * sizeof(T), stream), "cudaMemsetAsync");
 }

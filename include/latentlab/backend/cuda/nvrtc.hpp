@@ -100,9 +100,12 @@ public:
 
     const std::string& architecture() const { return architecture_; }
 
+    // Called at every launch: the lookup is keyed by the addresses of the source's code and
+    // of the function's name (literals), so it allocates nothing. The same name at another
+    // address (a literal of another translation unit) only adds an entry.
     cudaKernel_t kernel(const KernelSource& source, const char* function) {
         std::lock_guard lock(mutex_);
-        const auto key = std::make_pair(std::string(source.name), std::string(function));
+        const auto key = std::make_pair(static_cast<const void*>(source.code), static_cast<const void*>(function));
         if (auto found = kernels_.find(key); found != kernels_.end()) return found->second;
         cudaKernel_t kernel = nullptr;
         const cudaError_t status = cudaLibraryGetKernel(&kernel, library(source), function);
@@ -158,7 +161,7 @@ private:
     std::string architecture_;
     std::mutex mutex_;
     std::map<std::string, cudaLibrary_t> libraries_;
-    std::map<std::pair<std::string, std::string>, cudaKernel_t> kernels_;
+    std::map<std::pair<const void*, const void*>, cudaKernel_t> kernels_;
 };
 
 }  // namespace latentlab::cuda
